@@ -1,0 +1,77 @@
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { tsImport } from 'tsx/esm/api';
+import type { ProbeModule } from './types.ts';
+
+const EXTENSIONS = ['.ts', '.mts', '.js', '.mjs', '.cjs'];
+
+export class ModuleLoadError extends Error {
+  override name = 'ModuleLoadError';
+}
+
+interface Cached {
+  version: string;
+  module: ProbeModule;
+}
+
+/**
+ * Finds probe modules by name in a list of folders (first match wins) and imports them, `.ts` with
+ * no build step. A module is imported again only when its file changed: every import of a changed
+ * file stays in memory for the life of the process, so re-importing on each reload would leak.
+ */
+export class ModuleLoader {
+  readonly #folders: string[];
+  readonly #cache = new Map<string, Cached>();
+
+  constructor(folders: string[]) {
+    this.#folders = folders;
+  }
+
+  get folders(): readonly string[] {
+    return this.#folders;
+  }
+
+  async find(name: string): Promise<string | undefined> {
+    for (const folder of this.#folders) {
+      for (const ext of EXTENSIONS) {
+        const file = path.join(folder, name + ext);
+        if (await stat(file).then((s) => s.isFile(), () => false)) return file;
+      }
+    }
+    return undefined;
+  }
+
+  /** Imports `file` (or returns the cached module if the file did not change) and checks its shape. */
+  async load(file: string): Promise<ProbeModule> {
+    const info = await stat(file);
+    const version = `${info.mtimeMs}:${info.size}`;
+    const cached = this.#cache.get(file);
+    if (cached?.version === version) return cached.module;
+    let namespace: Record<string, unknown>;
+    try {
+      namespace = /\.m?ts$/.test(file)
+        ? ((await tsImport(pathToFileURL(file).href, import.meta.url)) as Record<string, unknown>)
+        : ((await import(`${pathToFileURL(file).href}?v=${encodeURIComponent(version)}`)) as Record<string, unknown>);
+    } catch (error) {
+      throw new ModuleLoadError(`${file}: failed to load: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
+    }
+    const module = checkShape(file, namespace['default']);
+    this.#cache.set(file, { version, module });
+    return module;
+  }
+}
+
+function checkShape(file: string, candidate: unknown): ProbeModule {
+  const problems: string[] = [];
+  const m = candidate as Partial<Record<keyof ProbeModule, unknown>> | undefined;
+  if (typeof m !== 'object' || m === null) {
+    throw new ModuleLoadError(`${file}: expected a default export object with name, criteria, validate() and check(), got ${m === null ? 'null' : typeof m}`);
+  }
+  if (typeof m.name !== 'string' || m.name === '') problems.push('name must be a non-empty string');
+  if (!Array.isArray(m.criteria) || !m.criteria.every((c) => typeof c === 'string')) problems.push('criteria must be a list of strings');
+  if (typeof m.validate !== 'function') problems.push('validate must be a function');
+  if (typeof m.check !== 'function') problems.push('check must be a function');
+  if (problems.length > 0) throw new ModuleLoadError(`${file}: not a probe module: ${problems.join('; ')}`);
+  return m as ProbeModule;
+}
