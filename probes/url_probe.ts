@@ -1,0 +1,392 @@
+/**
+ * url_probe: one HTTP(S) request per check, judged by the probe's success criteria. Config-compatible
+ * with the Python seed's url_probe (`query{url, header, query_type, timeout}`, criteria `re_search`,
+ * `status_in`, `pass`), plus `body` and `insecure`.
+ *
+ * Choices, and why:
+ * - No criteria: the probe passes only on a 2xx status. A probe that could never fail would hide a
+ *   dead backend behind a 500 page.
+ * - Redirects are not followed: a 301 is the backend's answer and is judged like any other status
+ *   (Cloudflare monitors do not follow them by default either). Accept one with `status_in: [301]`.
+ * - Every check opens a fresh connection (no keep-alive, no TLS session reuse), so a dead backend or
+ *   a replaced certificate is seen on the next check, not when a pooled socket happens to expire.
+ * - HTTP_PROXY and friends are ignored: the probe checks the backend, not a proxy in front of it.
+ * - The deadline is enforced here as well as by the watcher's signal, so the module is safe on its
+ *   own. axios' own `timeout` is not used: it stops counting at the response headers, so a body
+ *   trickling in byte by byte would pass it.
+ * - Bodies over 10 MB fail the check instead of filling memory.
+ * - Header values are never logged or echoed in messages: they often carry credentials.
+ * - Nothing from the project is imported at run time (only a type), so this file can be copied into
+ *   a `modules_folder` as the template of a new probe.
+ */
+import http from 'node:http';
+import https from 'node:https';
+import axios from 'axios';
+import type { CheckContext, CheckResult, OptionIssue, ProbeModule, RawProbeOptions, Validation } from '../src/probe-api/types.ts';
+
+const METHODS = ['get', 'post', 'put', 'head', 'delete', 'patch', 'options'] as const;
+type Method = (typeof METHODS)[number];
+
+const QUERY_KEYS = ['url', 'header', 'query_type', 'timeout', 'body', 'insecure'];
+const DEFAULT_TIMEOUT_S = 5;
+const MAX_BODY_BYTES = 10 * 1024 * 1024;
+/** RFC 9110 token: what Node accepts as a header name. */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** What Node rejects in a header value (control characters, line breaks). */
+const BAD_HEADER_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
+/** Python's leading inline flags (`(?i)green`), which JavaScript regexes lack. */
+const INLINE_FLAGS = /^\(\?([ims]+)\)/;
+
+/** One entry of `status_in`, kept as written (`200`, `"2xx"`) so reasons quote the config. */
+type StatusEntry = number | string;
+
+export type UrlCriterion =
+  | { type: 're_search'; label: string; pattern: string; regex: RegExp }
+  | { type: 'status_in'; label: string; accepted: StatusEntry[] }
+  | { type: 'pass'; label: string };
+
+export interface UrlProbeOptions {
+  url: string;
+  method: Method;
+  headers: Record<string, string>;
+  /** Seconds. */
+  timeout: number;
+  /** A string is sent as is; a map is sent as JSON. */
+  body?: string | Record<string, unknown>;
+  insecure: boolean;
+  criteria: UrlCriterion[];
+}
+
+// ---------------------------------------------------------------------------------------------- validate
+
+const isMap = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** How a wrong value is shown after "got" (same wording as the config loader's). */
+function show(value: unknown): string {
+  if (value === null || value === undefined) return 'an empty value';
+  if (Array.isArray(value)) return value.length === 0 ? 'an empty list' : 'a list';
+  if (typeof value === 'object') return 'a map';
+  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? value.slice(0, 57) + '...' : value);
+  return String(value);
+}
+
+/** Levenshtein distance; only ever run on short config keys. */
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let diagonal = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const above = row[j]!;
+      row[j] = Math.min(above + 1, row[j - 1]! + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diagonal = above;
+    }
+  }
+  return row[b.length]!;
+}
+
+function didYouMean(word: string, candidates: readonly string[]): string {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const candidate of candidates) {
+    const d = distance(word.toLowerCase(), candidate);
+    if (d < bestDistance) [best, bestDistance] = [candidate, d];
+  }
+  return best !== undefined && bestDistance <= Math.max(1, Math.floor(word.length / 3)) ? ` (did you mean "${best}"?)` : '';
+}
+
+function isHttpUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+function validateHeaders(value: unknown, issue: (path: (string | number)[], message: string) => void): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (value === undefined || value === null) return headers;
+  if (!isMap(value)) {
+    issue(['query', 'header'], `expected a map of header names to values, got ${show(value)}`);
+    return headers;
+  }
+  for (const [name, headerValue] of Object.entries(value)) {
+    const at = ['query', 'header', name];
+    if (!HEADER_NAME.test(name)) issue(at, `expected a header name of letters, digits and !#$%&'*+-.^_\`|~, got ${show(name)}`);
+    if (typeof headerValue !== 'string') issue(at, `expected a string (quote it in YAML), got ${show(headerValue)}`);
+    // The value itself is not shown: it may be a token.
+    else if (BAD_HEADER_VALUE.test(headerValue)) issue(at, 'expected a header value on one line without control characters');
+    else headers[name] = headerValue;
+  }
+  return headers;
+}
+
+function compileRegex(pattern: string): RegExp | string {
+  const inline = INLINE_FLAGS.exec(pattern);
+  try {
+    return inline ? new RegExp(pattern.slice(inline[0].length), inline[1]) : new RegExp(pattern);
+  } catch (error) {
+    // V8: "Invalid regular expression: /(/: Unterminated group" → "Unterminated group"
+    const message = error instanceof Error ? error.message : String(error);
+    return message.slice(message.lastIndexOf(': ') + 2);
+  }
+}
+
+const STATUS_EXPECTED = 'expected a status code (100-599) or a class like "2xx"';
+
+function isStatusEntry(entry: unknown): entry is StatusEntry {
+  if (typeof entry === 'number') return Number.isInteger(entry) && entry >= 100 && entry <= 599;
+  return typeof entry === 'string' && /^[1-5](xx|\d\d)$/i.test(entry);
+}
+
+function statusAccepted(entry: StatusEntry, status: number): boolean {
+  if (typeof entry === 'number') return entry === status;
+  return /xx$/i.test(entry) ? Math.floor(status / 100) === Number(entry[0]) : Number(entry) === status;
+}
+
+function validate(raw: RawProbeOptions): Validation<UrlProbeOptions> {
+  const issues: OptionIssue[] = [];
+  const issue = (path: (string | number)[], message: string): void => {
+    issues.push({ path, message });
+  };
+
+  let query: Record<string, unknown> = {};
+  if (raw.query === undefined || raw.query === null) issue(['query'], 'missing, expected a map with at least url');
+  else if (!isMap(raw.query)) issue(['query'], `expected a map with at least url, got ${show(raw.query)}`);
+  else query = raw.query;
+
+  for (const key of Object.keys(query)) {
+    if (!QUERY_KEYS.includes(key)) issue(['query', key], `unknown key${didYouMean(key, QUERY_KEYS)}; expected one of ${QUERY_KEYS.join(', ')}`);
+  }
+
+  const url = query['url'];
+  if (url === undefined || url === null) {
+    if (isMap(raw.query)) issue(['query', 'url'], 'missing, expected an http(s) URL');
+  } else if (typeof url !== 'string' || !isHttpUrl(url)) {
+    issue(['query', 'url'], `expected an http(s) URL, got ${show(url)}`);
+  }
+
+  const headers = validateHeaders(query['header'], issue);
+
+  const queryType = query['query_type'] ?? 'get';
+  const method = typeof queryType === 'string' ? queryType.toLowerCase() : '';
+  if (!(METHODS as readonly string[]).includes(method)) issue(['query', 'query_type'], `expected one of ${METHODS.join(', ')}, got ${show(queryType)}`);
+
+  const timeout = query['timeout'] ?? DEFAULT_TIMEOUT_S;
+  if (!(typeof timeout === 'number' && Number.isFinite(timeout) && timeout > 0)) {
+    issue(['query', 'timeout'], `expected a positive number of seconds, got ${show(timeout)}`);
+  }
+
+  const body = query['body'];
+  if (body !== undefined && typeof body !== 'string' && !isMap(body)) {
+    issue(['query', 'body'], `expected a string or a map (sent as JSON), got ${show(body)}`);
+  }
+
+  const insecure = query['insecure'] ?? false;
+  if (typeof insecure !== 'boolean') issue(['query', 'insecure'], `expected true or false, got ${show(insecure)}`);
+
+  const criteria: UrlCriterion[] = [];
+  for (const [label, criterion] of Object.entries(raw.success_criteria ?? {})) {
+    const at = ['success_criteria', label, 'query'];
+    const q = criterion.query;
+    switch (criterion.type) {
+      case 'pass':
+        criteria.push({ type: 'pass', label });
+        break;
+      case 're_search': {
+        if (q === undefined || q === null) {
+          issue(at, 'missing, expected a regular expression');
+        } else if (typeof q !== 'string' || q === '') {
+          issue(at, `expected a regular expression, got ${show(q)}`);
+        } else {
+          const regex = compileRegex(q);
+          if (typeof regex === 'string') issue(at, `expected a regular expression, got ${show(q)} (${regex})`);
+          else criteria.push({ type: 're_search', label, pattern: q, regex });
+        }
+        break;
+      }
+      case 'status_in': {
+        if (q === undefined || q === null) {
+          issue(at, `missing, expected a list of status codes like [200] or ["2xx"]`);
+        } else if (!Array.isArray(q)) {
+          if (isStatusEntry(q)) criteria.push({ type: 'status_in', label, accepted: [q] });
+          else issue(at, `${STATUS_EXPECTED}, or a list of them, got ${show(q)}`);
+        } else if (q.length === 0) {
+          issue(at, 'expected a list of status codes like [200] or ["2xx"], got an empty list');
+        } else {
+          const bad = q.map((entry, i) => [entry, i] as const).filter(([entry]) => !isStatusEntry(entry));
+          for (const [entry, i] of bad) issue([...at, i], `${STATUS_EXPECTED}, got ${show(entry)}`);
+          if (bad.length === 0) criteria.push({ type: 'status_in', label, accepted: q as StatusEntry[] });
+        }
+        break;
+      }
+      default:
+      // Unknown types are reported by the config loader, which lists the ones this module has.
+    }
+  }
+
+  if (issues.length > 0) return { ok: false, issues };
+  return {
+    ok: true,
+    timeout: timeout as number,
+    options: {
+      url: url as string,
+      method: method as Method,
+      headers,
+      timeout: timeout as number,
+      ...(body === undefined ? {} : { body: body as string | Record<string, unknown> }),
+      insecure: insecure as boolean,
+      criteria,
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------- check
+
+// Shared agents without keep-alive or TLS session cache: each check connects and handshakes afresh.
+const httpAgent = new http.Agent({ keepAlive: false });
+const httpsAgent = new https.Agent({ keepAlive: false, maxCachedSessions: 0, rejectUnauthorized: true });
+const insecureHttpsAgent = new https.Agent({ keepAlive: false, maxCachedSessions: 0, rejectUnauthorized: false });
+
+/** 2 → "2", 0.3 → "0.3", 1.25 → "1.25": seconds as an operator would write them. */
+const seconds = (ms: number): string => String(Number((ms / 1000).toFixed(3)));
+
+const listed = (accepted: readonly StatusEntry[]): string => `[${accepted.join(', ')}]`;
+
+/** Failure reasons of the criteria that do not hold, in config order. */
+function judge(criteria: readonly UrlCriterion[], status: number, body: string): string[] {
+  if (criteria.length === 0) return Math.floor(status / 100) === 2 ? [] : [`status ${status} not in [2xx]`];
+  const failures: string[] = [];
+  for (const criterion of criteria) {
+    if (criterion.type === 'status_in') {
+      if (!criterion.accepted.some((entry) => statusAccepted(entry, status))) failures.push(`status ${status} not in ${listed(criterion.accepted)}`);
+    } else if (criterion.type === 're_search') {
+      if (!criterion.regex.test(body)) failures.push(`body does not match /${criterion.pattern}/`);
+    }
+  }
+  return failures;
+}
+
+interface NodeLikeError {
+  code?: unknown;
+  message?: unknown;
+  address?: unknown;
+  port?: unknown;
+  hostname?: unknown;
+  syscall?: unknown;
+  errors?: unknown;
+  cause?: unknown;
+}
+
+function hostPort(host: string, port: unknown): string {
+  const shown = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+  return port === undefined || port === null || port === '' ? shown : `${shown}:${String(port)}`;
+}
+
+/** `ECONNREFUSED 127.0.0.1:9200`, `ENOTFOUND db.example`, `ECONNRESET 10.0.0.5:80: socket hang up`. */
+function describeOne(error: NodeLikeError, target: string): string {
+  const code = typeof error.code === 'string' ? error.code : undefined;
+  const message = typeof error.message === 'string' ? error.message : '';
+  let where = target;
+  if (typeof error.address === 'string') where = hostPort(error.address, error.port);
+  else if (error.syscall === 'getaddrinfo' && typeof error.hostname === 'string') where = error.hostname;
+  // Node's own texts ("connect ECONNREFUSED 1.2.3.4:80", "read ECONNRESET") repeat what we already say.
+  const redundant = message === '' || message === code || (code !== undefined && new RegExp(`^\\w+ ${code}\\b`).test(message));
+  return `${code ?? 'error'} ${where}${redundant ? '' : `: ${message}`}`;
+}
+
+function describeError(error: unknown, url: URL): string {
+  const target = hostPort(url.hostname, url.port || (url.protocol === 'https:' ? 443 : 80));
+  if (typeof error !== 'object' || error === null) return `error ${target}: ${String(error)}`;
+  const wrapper = error as NodeLikeError;
+  if (typeof wrapper.message === 'string' && wrapper.message.startsWith('maxContentLength size of')) {
+    return `body larger than ${MAX_BODY_BYTES / 1024 / 1024} MB`;
+  }
+  // axios copies the code but keeps the Node error (with address and port) as `cause`.
+  const original = (typeof wrapper.cause === 'object' && wrapper.cause !== null ? wrapper.cause : wrapper) as NodeLikeError;
+  // Dual-stack connects (localhost → ::1 and 127.0.0.1) fail with an AggregateError of one error per address.
+  if (Array.isArray(original.errors) && original.errors.length > 0) {
+    return [...new Set(original.errors.map((e: unknown) => describeOne((e ?? {}) as NodeLikeError, target)))].join(', ');
+  }
+  return describeOne(original, target);
+}
+
+/** Settles with `promise`, or rejects as soon as `signal` aborts, whatever the promise is doing. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(new Error('aborted'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+function send(options: UrlProbeOptions, signal: AbortSignal) {
+  const headers: Record<string, string> = { 'User-Agent': 'DeadPool url_probe' };
+  let data: string | undefined;
+  if (typeof options.body === 'string') {
+    data = options.body;
+  } else if (options.body !== undefined) {
+    data = JSON.stringify(options.body);
+    headers['Content-Type'] = 'application/json';
+  }
+  // The user's headers win, whatever their case (axios merges names case-insensitively).
+  Object.assign(headers, options.headers);
+  return axios.request<string>({
+    url: options.url,
+    method: options.method,
+    headers,
+    data,
+    signal,
+    timeout: 0,
+    validateStatus: () => true,
+    maxRedirects: 0,
+    responseType: 'text',
+    responseEncoding: 'utf8',
+    transformRequest: [(body: unknown) => body],
+    transformResponse: [(body: unknown) => body],
+    maxContentLength: MAX_BODY_BYTES,
+    proxy: false,
+    httpAgent,
+    httpsAgent: options.insecure ? insecureHttpsAgent : httpsAgent,
+  });
+}
+
+async function check({ options, signal, timeoutMs, log }: CheckContext<UrlProbeOptions>): Promise<CheckResult> {
+  const url = new URL(options.url);
+  // Logged without credentials or query string, which may carry tokens.
+  const shownUrl = `${options.method.toUpperCase()} ${url.origin}${url.pathname}`;
+  const timedOut: CheckResult = { ok: false, reason: `timeout after ${seconds(timeoutMs)} s` };
+  const started = performance.now();
+
+  // Our own deadline, also fired by the watcher's signal; cleared in `finally` so no timer outlives the check.
+  const deadline = new AbortController();
+  const timer = setTimeout(() => deadline.abort(), timeoutMs);
+  const onAbort = (): void => deadline.abort();
+  signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    if (signal.aborted) return timedOut;
+    const response = await untilAborted(send(options, deadline.signal), deadline.signal);
+    const ms = Math.round(performance.now() - started);
+    const body = typeof response.data === 'string' ? response.data : String(response.data ?? '');
+    const failures = judge(options.criteria, response.status, body);
+    log.debug(`${shownUrl}: status ${response.status}, ${body.length} chars in ${ms} ms`, { duration_ms: ms });
+    return failures.length > 0 ? { ok: false, reason: failures.join('; ') } : { ok: true, reason: `status ${response.status} in ${ms} ms` };
+  } catch (error) {
+    if (deadline.signal.aborted) return timedOut;
+    const reason = describeError(error, url);
+    log.debug(`${shownUrl}: ${reason}`, { duration_ms: Math.round(performance.now() - started) });
+    return { ok: false, reason };
+  } finally {
+    clearTimeout(timer);
+    signal.removeEventListener('abort', onAbort);
+  }
+}
+
+export default {
+  name: 'url_probe',
+  criteria: ['re_search', 'status_in', 'pass'],
+  validate,
+  check,
+} satisfies ProbeModule<UrlProbeOptions>;

@@ -1,0 +1,26 @@
+import { loadConfig } from '../config/loadConfig.ts';
+import { FlagStore } from '../flag-store/FlagStore.ts';
+import { createLogger } from '../log/createLogger.ts';
+import { stdoutSink } from '../log/stdoutSink.ts';
+import { Watcher } from '../watcher/Watcher.ts';
+import type { CommandIO } from './CommandIO.ts';
+import { EXIT, type ExitCode } from './exitCodes.ts';
+import { waitForSignal, within } from './waitForSignal.ts';
+
+/** Checks in flight are aborted on SIGTERM/SIGINT; this bounds how long the exit may wait for them. */
+const STOP_BUDGET_MS = 1500;
+
+/** `deadpool watcher`: probe on schedule, keep `<name>.dead` flags, until SIGTERM/SIGINT. */
+export async function watcherCommand(configFile: string, io: CommandIO): Promise<ExitCode> {
+  const { config, probes, label } = await loadConfig(configFile);
+  const log = createLogger({ level: config.Generic.log.level, sinks: [stdoutSink(io.out)], fields: { component: 'watcher' } });
+  const flags = new FlagStore(config.WatchMan.probe_status_folder);
+  const watcher = new Watcher({ flags, log });
+  const signal = waitForSignal(io.signals);
+  await watcher.start(probes);
+  log.info(`watching ${watcher.probes.size} enabled probe(s) of ${label}; flags in ${flags.folder}`);
+  const received = await signal;
+  log.info(`${received}: stopping`);
+  if (!(await within(STOP_BUDGET_MS, watcher.stop()))) log.warning('some checks did not stop in time; exiting anyway');
+  return EXIT.OK;
+}

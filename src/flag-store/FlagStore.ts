@@ -1,0 +1,61 @@
+import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { flagFileName, probeOfFlag } from './flagFormat.ts';
+
+let tempCounter = 0;
+
+/**
+ * The watcher's side of the flag folder. Every write is a temp file plus a rename in the same
+ * folder, so a reader sees the old flag or the new one, never none and never half of one: the
+ * original deleted the flag before each check and answered 200 for a moment every cycle.
+ */
+export class FlagStore {
+  readonly folder: string;
+
+  constructor(folder: string) {
+    this.folder = folder;
+  }
+
+  /** Creates the folder if missing (at start, and whenever it vanished while running). */
+  async ensureFolder(): Promise<void> {
+    await mkdir(this.folder, { recursive: true, mode: 0o755 });
+  }
+
+  /** Writes a flag atomically, recreating the folder first if it is gone. */
+  async write(probe: string, content: string): Promise<void> {
+    const temp = path.join(this.folder, `.${probe}.${process.pid}.${++tempCounter}.tmp`);
+    try {
+      await this.#writeAndRename(temp, probe, content);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      await this.ensureFolder();
+      await this.#writeAndRename(temp, probe, content);
+    }
+  }
+
+  async #writeAndRename(temp: string, probe: string, content: string): Promise<void> {
+    try {
+      await writeFile(temp, content, { mode: 0o644 });
+      await rename(temp, path.join(this.folder, flagFileName(probe)));
+    } catch (error) {
+      await rm(temp, { force: true }).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  async remove(probe: string): Promise<void> {
+    await rm(path.join(this.folder, flagFileName(probe)), { force: true });
+  }
+
+  /** Probes that have a flag now; an absent folder has none. */
+  async list(): Promise<string[]> {
+    let names: string[];
+    try {
+      names = await readdir(this.folder);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw error;
+    }
+    return names.map(probeOfFlag).filter((p): p is string => p !== undefined);
+  }
+}

@@ -1,0 +1,157 @@
+import type { ProbeSpec } from '../config/ProbeSpec.ts';
+import { formatFlag } from '../flag-store/flagFormat.ts';
+import type { FlagStore } from '../flag-store/FlagStore.ts';
+import type { Logger } from '../log/Logger.ts';
+import type { Clock } from './Clock.ts';
+import { runCheck } from './runCheck.ts';
+import { Thresholds, type ProbeState, type Transition } from './Thresholds.ts';
+
+/** How long a check that ignored its abort may keep its probe's next check waiting. */
+export const SETTLE_GRACE_MS = 1000;
+
+export interface CheckEvent {
+  probe: string;
+  ok: boolean;
+  reason: string;
+  state: ProbeState;
+  transition?: Transition;
+  durationMs: number;
+  /** Actual minus planned start of this check, in ms (schedule drift). */
+  driftMs: number;
+  /** When the check completed (clock time). */
+  at: number;
+}
+
+export interface ProbeLoopDeps {
+  flags: FlagStore;
+  log: Logger;
+  clock: Clock;
+  onCheck?: (event: CheckEvent) => void;
+}
+
+/**
+ * One probe's schedule: the first check at once, then every period from the planned start (so
+ * checks do not drift), never two at a time, and at once after a check that overran its period.
+ * It owns its flag: written on every failing check while down (so a vanished folder gets it
+ * back within a period), removed once the probe is up.
+ */
+export class ProbeLoop {
+  readonly spec: ProbeSpec;
+  readonly #deps: ProbeLoopDeps;
+  readonly #log: Logger;
+  readonly #thresholds: Thresholds;
+  readonly #stop = new AbortController();
+  #timer: unknown;
+  #running: Promise<void> | undefined;
+  #flagMayExist = true;
+  #downSince: Date | undefined;
+  #failingSince: Date | undefined;
+  #lastReason = 'pending';
+  #lastCheck: Date | undefined;
+
+  constructor(spec: ProbeSpec, deps: ProbeLoopDeps) {
+    this.spec = spec;
+    this.#deps = deps;
+    this.#log = deps.log.child({ probe: spec.name, module: spec.moduleName });
+    this.#thresholds = new Thresholds(spec.fall, spec.rise);
+  }
+
+  get state(): ProbeState {
+    return this.#thresholds.state;
+  }
+
+  start(): void {
+    this.#schedule(this.#deps.clock.now());
+  }
+
+  /** Stops scheduling and aborts the check in flight; resolves once it settled (bounded). */
+  async stop(): Promise<void> {
+    this.#stop.abort();
+    this.#deps.clock.clearTimeout(this.#timer);
+    await this.#running;
+  }
+
+  /** Rewrites the flag from memory, e.g. after the folder was deleted under us. */
+  async restoreFlag(): Promise<void> {
+    if (this.state === 'down') await this.#writeFlag();
+  }
+
+  #schedule(plannedStart: number): void {
+    if (this.#stop.signal.aborted) return;
+    const delay = Math.max(0, plannedStart - this.#deps.clock.now());
+    this.#timer = this.#deps.clock.setTimeout(() => {
+      this.#running = this.#tick(plannedStart);
+    }, delay);
+  }
+
+  async #tick(plannedStart: number): Promise<void> {
+    const { clock } = this.#deps;
+    const driftMs = clock.now() - plannedStart;
+    const run = await runCheck(this.spec, this.#log, clock, this.#stop.signal);
+    if (this.#stop.signal.aborted) return;
+    const { result } = run;
+    const transition = this.#thresholds.record(result.ok);
+    this.#lastReason = result.reason;
+    this.#lastCheck = new Date(clock.now());
+    if (!result.ok && this.#thresholds.failures === 1) this.#failingSince = this.#lastCheck;
+    this.#log.debug(`check ${result.ok ? 'passed' : 'failed'}: ${result.reason}`, {
+      state: this.state,
+      reason: result.reason,
+      duration_ms: Math.round(run.durationMs),
+    });
+    if (transition) this.#logTransition(transition, result.reason);
+    await this.#syncFlag(transition);
+    this.#deps.onCheck?.({ probe: this.spec.name, ok: result.ok, reason: result.reason, state: this.state, ...(transition ? { transition } : {}), durationMs: run.durationMs, driftMs, at: clock.now() });
+    await this.#awaitSettled(run.settled);
+    const next = plannedStart + this.spec.periodMs;
+    this.#schedule(Math.max(next, clock.now()));
+  }
+
+  async #awaitSettled(settled: Promise<void>): Promise<void> {
+    let timer: unknown;
+    const gaveUp = await Promise.race([
+      settled.then(() => false),
+      new Promise<boolean>((resolve) => (timer = this.#deps.clock.setTimeout(() => resolve(true), SETTLE_GRACE_MS))),
+    ]);
+    this.#deps.clock.clearTimeout(timer);
+    if (gaveUp) this.#log.error(`check ignored its abort signal for ${SETTLE_GRACE_MS} ms after the deadline; running the next one anyway`);
+  }
+
+  #logTransition({ from, to }: Transition, reason: string): void {
+    const fields = { state: to, reason };
+    const message = `${from} → ${to}: ${reason}`;
+    if (to === 'down') this.#log.warning(message, fields);
+    else this.#log.info(message, fields);
+  }
+
+  async #syncFlag(transition: Transition | undefined): Promise<void> {
+    try {
+      if (this.state === 'down') {
+        if (transition) this.#downSince = this.#failingSince;
+        await this.#writeFlag();
+      } else if (this.#flagMayExist) {
+        await this.#deps.flags.remove(this.spec.name);
+        this.#flagMayExist = false;
+        this.#downSince = undefined;
+      }
+    } catch (error) {
+      this.#log.error(`cannot update flag in ${this.#deps.flags.folder}: ${(error as Error).message}`, { state: this.state });
+    }
+  }
+
+  async #writeFlag(): Promise<void> {
+    this.#flagMayExist = true;
+    const lastCheck = this.#lastCheck ?? new Date(this.#deps.clock.now());
+    await this.#deps.flags.write(
+      this.spec.name,
+      formatFlag({
+        probe: this.spec.name,
+        module: this.spec.moduleName,
+        reason: this.#lastReason,
+        since: this.#downSince ?? lastCheck,
+        lastCheck,
+        failures: this.#thresholds.failures,
+      }),
+    );
+  }
+}

@@ -1,0 +1,95 @@
+import { stat } from 'node:fs/promises';
+import type { ProbeSpec } from '../config/ProbeSpec.ts';
+import type { FlagStore } from '../flag-store/FlagStore.ts';
+import type { Logger } from '../log/Logger.ts';
+import { systemClock, type Clock } from './Clock.ts';
+import { ProbeLoop, type CheckEvent } from './ProbeLoop.ts';
+
+export interface WatcherDeps {
+  flags: FlagStore;
+  log: Logger;
+  clock?: Clock;
+  onCheck?: (event: CheckEvent) => void;
+  /** How often the flag folder's existence is checked (it is recreated with every flag if gone). */
+  guardIntervalMs?: number;
+}
+
+/** Runs one ProbeLoop per enabled probe and keeps the flag folder in line with them. */
+export class Watcher {
+  readonly #deps: Required<Omit<WatcherDeps, 'onCheck'>> & Pick<WatcherDeps, 'onCheck'>;
+  readonly #loops = new Map<string, ProbeLoop>();
+  #guardTimer: unknown;
+  #stopped = false;
+
+  constructor(deps: WatcherDeps) {
+    this.#deps = { clock: systemClock, guardIntervalMs: 1000, ...deps };
+  }
+
+  get probes(): ReadonlyMap<string, ProbeLoop> {
+    return this.#loops;
+  }
+
+  async start(specs: readonly ProbeSpec[]): Promise<void> {
+    await this.#deps.flags.ensureFolder();
+    await this.apply(specs);
+    this.#guard();
+  }
+
+  /**
+   * Makes the running loops match `specs`: new probes start at once, changed ones restart,
+   * removed or disabled ones stop (their check in flight aborted) and lose their flag.
+   */
+  async apply(specs: readonly ProbeSpec[]): Promise<void> {
+    const wanted = new Map(specs.filter((s) => s.enabled).map((s) => [s.name, s]));
+    for (const [name, loop] of this.#loops) {
+      const next = wanted.get(name);
+      if (next?.fingerprint === loop.spec.fingerprint && next.module === loop.spec.module) continue;
+      this.#loops.delete(name);
+      await loop.stop();
+    }
+    for (const [name, spec] of wanted) {
+      if (this.#loops.has(name)) continue;
+      const loop = new ProbeLoop(spec, this.#deps);
+      this.#loops.set(name, loop);
+      loop.start();
+    }
+    await this.#removeForeignFlags(wanted);
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    this.#deps.clock.clearTimeout(this.#guardTimer);
+    await Promise.all([...this.#loops.values()].map((loop) => loop.stop()));
+  }
+
+  /** Flags of probes that are not running (removed, disabled, left from an earlier config) would mislead `ls`. */
+  async #removeForeignFlags(wanted: ReadonlyMap<string, ProbeSpec>): Promise<void> {
+    try {
+      for (const probe of await this.#deps.flags.list()) {
+        if (!wanted.has(probe)) await this.#deps.flags.remove(probe);
+      }
+    } catch (error) {
+      this.#deps.log.error(`cannot clean the flag folder ${this.#deps.flags.folder}: ${(error as Error).message}`);
+    }
+  }
+
+  #guard(): void {
+    if (this.#stopped) return;
+    this.#guardTimer = this.#deps.clock.setTimeout(() => {
+      void this.#checkFolder().finally(() => this.#guard());
+    }, this.#deps.guardIntervalMs);
+  }
+
+  async #checkFolder(): Promise<void> {
+    const { flags, log } = this.#deps;
+    const present = await stat(flags.folder).then((s) => s.isDirectory(), () => false);
+    if (present) return;
+    try {
+      await flags.ensureFolder();
+      await Promise.all([...this.#loops.values()].map((loop) => loop.restoreFlag()));
+      log.warning(`flag folder ${flags.folder} was missing: recreated it with every current flag`);
+    } catch (error) {
+      log.error(`flag folder ${flags.folder} is missing and cannot be recreated: ${(error as Error).message}`);
+    }
+  }
+}

@@ -1,0 +1,62 @@
+import type { ProbeSpec } from '../config/ProbeSpec.ts';
+import type { Logger } from '../log/Logger.ts';
+import type { CheckResult } from '../probe-api/types.ts';
+import type { Clock } from './Clock.ts';
+
+export interface CheckRun {
+  result: CheckResult;
+  durationMs: number;
+  /** Settles when the module's promise does — which a misbehaving module may never do. */
+  settled: Promise<void>;
+}
+
+export const formatSeconds = (ms: number): string => `${Number((ms / 1000).toFixed(3))} s`;
+
+export function errorReason(error: unknown): string {
+  if (error instanceof Error) return `check threw: ${error.message.split('\n', 1)[0] || error.name}`;
+  return `check threw: ${String(error)}`;
+}
+
+/** A module's answer, or a failure that says what was wrong with it. */
+function normalise(value: unknown): CheckResult {
+  const v = value as Partial<CheckResult> | null | undefined;
+  if (typeof v !== 'object' || v === null || typeof v.ok !== 'boolean') {
+    return { ok: false, reason: 'module returned an invalid result (expected { ok: boolean, reason: string })' };
+  }
+  const reason = typeof v.reason === 'string' && v.reason.trim() !== '' ? v.reason.trim() : v.ok ? 'ok' : 'failed (the module gave no reason)';
+  return { ok: v.ok, reason };
+}
+
+/**
+ * Runs one check under a hard deadline: at `timeoutMs` the signal fires and the check counts as
+ * failed, whether or not the module honours the signal. Throwing, rejecting and garbage results
+ * are failures too; nothing a module does escapes from here.
+ */
+export async function runCheck(spec: ProbeSpec, log: Logger, clock: Clock, stop: AbortSignal): Promise<CheckRun> {
+  const controller = new AbortController();
+  let resolveStopped: (result: CheckResult) => void = () => undefined;
+  const stopped = new Promise<CheckResult>((resolve) => (resolveStopped = resolve));
+  const onStop = (): void => {
+    controller.abort(new Error('watcher stopping'));
+    resolveStopped({ ok: false, reason: 'aborted: watcher stopping' });
+  };
+  if (stop.aborted) onStop();
+  else stop.addEventListener('abort', onStop, { once: true });
+  const started = clock.now();
+  let timer: unknown;
+  const deadline = new Promise<CheckResult>((resolve) => {
+    timer = clock.setTimeout(() => {
+      controller.abort(new Error('deadline'));
+      resolve({ ok: false, reason: `timeout after ${formatSeconds(spec.timeoutMs)}` });
+    }, spec.timeoutMs);
+  });
+  const attempt = Promise.resolve()
+    .then(() => spec.module.check({ probe: spec.name, options: spec.options, signal: controller.signal, timeoutMs: spec.timeoutMs, log }))
+    .then(normalise, (error: unknown) => ({ ok: false, reason: errorReason(error) }));
+  const result = await Promise.race([attempt, deadline, stopped]);
+  clock.clearTimeout(timer);
+  stop.removeEventListener('abort', onStop);
+  // Tell a module that finished early to drop whatever it still holds (sockets, child processes).
+  controller.abort(new Error('check finished'));
+  return { result, durationMs: clock.now() - started, settled: attempt.then(() => undefined) };
+}
