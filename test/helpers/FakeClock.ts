@@ -1,0 +1,45 @@
+import type { Clock } from '../../src/watcher/Clock.ts';
+
+interface Timer {
+  id: number;
+  at: number;
+  callback: () => void;
+}
+
+/** A clock that only moves when the test says so; timers fire in time order. */
+export class FakeClock implements Clock {
+  #now = 0;
+  #nextId = 1;
+  readonly #timers = new Map<number, Timer>();
+
+  now(): number {
+    return this.#now;
+  }
+
+  setTimeout(callback: () => void, ms: number): unknown {
+    const id = this.#nextId++;
+    this.#timers.set(id, { id, at: this.#now + Math.max(0, ms), callback });
+    return id;
+  }
+
+  clearTimeout(handle: unknown): void {
+    this.#timers.delete(handle as number);
+  }
+
+  /** Whether a timer is due at exactly `at` (lets a test wait until a loop scheduled its next check). */
+  hasTimerAt(at: number): boolean {
+    return [...this.#timers.values()].some((t) => t.at === at);
+  }
+
+  /** Moves to `time`, firing every timer due by then, earliest first. */
+  advanceTo(time: number): void {
+    for (;;) {
+      const due = [...this.#timers.values()].filter((t) => t.at <= time).sort((a, b) => a.at - b.at || a.id - b.id)[0];
+      if (!due) break;
+      this.#timers.delete(due.id);
+      this.#now = due.at;
+      due.callback();
+    }
+    this.#now = time;
+  }
+}

@@ -1,0 +1,171 @@
+import test from 'ava';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { FlagStore } from '../../src/flag-store/FlagStore.ts';
+import { silentLogger } from '../../src/log/createLogger.ts';
+import type { CheckEvent } from '../../src/watcher/ProbeLoop.ts';
+import { Watcher } from '../../src/watcher/Watcher.ts';
+import { FakeClock } from '../helpers/FakeClock.ts';
+import { controlledModule, fail, pass, specFor } from '../helpers/probeSpec.ts';
+import { waitFor } from '../helpers/waitFor.ts';
+
+async function setup(t: { teardown(fn: () => Promise<void>): void }, deps: { clock?: FakeClock; guardIntervalMs?: number } = {}) {
+  const folder = path.join(await mkdtemp(path.join(os.tmpdir(), 'deadpool-watcher-')), 'probe-status');
+  const events: CheckEvent[] = [];
+  const watcher = new Watcher({ flags: new FlagStore(folder), log: silentLogger, onCheck: (e) => events.push(e), ...deps });
+  t.teardown(async () => {
+    await watcher.stop();
+    await rm(path.dirname(folder), { recursive: true, force: true });
+  });
+  const flag = (probe: string) => path.join(folder, `${probe}.dead`);
+  const checksOf = (probe: string) => events.filter((e) => e.probe === probe).length;
+  return { folder, events, watcher, flag, checksOf };
+}
+
+test('the flag appears after `fall` failures in a row and goes after `rise` passes', async (t) => {
+  const { watcher, flag, events } = await setup(t);
+  const probe = controlledModule(pass);
+  await watcher.start([specFor('elastic', probe.module, { fall: 3, rise: 2 })]);
+  await waitFor(() => events.some((e) => e.state === 'up'), 5000, 'first pass');
+
+  const countFrom = (n: number, ok: boolean) => events.slice(n).filter((e) => e.ok === ok).length;
+  probe.set(fail('status 500 not in [200]'));
+  let mark = events.length;
+  await waitFor(() => countFrom(mark, false) >= 1);
+  // Checks are serial and the flag is synced before the event, so its absence here is exact.
+  const failuresSeen = () => countFrom(mark, false);
+  await waitFor(() => failuresSeen() >= 2);
+  const down = await waitFor(() => events.slice(mark).find((e) => e.transition?.to === 'down'));
+  t.is(events.slice(mark).filter((e) => !e.ok).indexOf(down), 2, 'down on the third failure in a row');
+  t.true(existsSync(flag('elastic')));
+  const text = await readFile(flag('elastic'), 'utf8');
+  t.regex(text, /^status 500 not in \[200\]\nprobe: {6}elastic\nmodule: {5}controlled\ndown since: \d{4}-.*Z\nlast check: \d{4}-.*Z\nfailures: {3}\d+ in a row\n$/);
+
+  probe.set(pass);
+  mark = events.length;
+  const up = await waitFor(() => events.slice(mark).find((e) => e.transition?.to === 'up'));
+  t.is(events.slice(mark).filter((e) => e.ok).indexOf(up), 1, 'up on the second pass in a row');
+  t.false(existsSync(flag('elastic')));
+});
+
+test('a failing probe flag is never missing for a reader polling every millisecond', async (t) => {
+  const { watcher, flag, checksOf } = await setup(t);
+  const probe = controlledModule(fail());
+  await watcher.start([specFor('db', probe.module, { periodMs: 2 })]);
+  await waitFor(() => existsSync(flag('db')));
+  const before = checksOf('db');
+  let reads = 0;
+  let missing = 0;
+  while (checksOf('db') < before + 300) {
+    reads++;
+    if (!existsSync(flag('db'))) missing++;
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+  t.true(reads > 50, `only ${reads} reads`);
+  t.is(missing, 0, `flag missing in ${missing} of ${reads} reads while ${checksOf('db') - before} failing checks rewrote it`);
+});
+
+test('the flag folder removed while running is recreated with the right flags', async (t) => {
+  const { watcher, folder, flag } = await setup(t, { guardIntervalMs: 20 });
+  const bad = controlledModule(fail('ECONNREFUSED 127.0.0.1:9200'));
+  const good = controlledModule(pass);
+  // A long period: the folder guard, not the next check, must bring the flag back.
+  await watcher.start([specFor('bad', bad.module, { periodMs: 60_000 }), specFor('good', good.module, { periodMs: 60_000 })]);
+  await waitFor(() => existsSync(flag('bad')));
+  await rm(folder, { recursive: true });
+  await waitFor(() => existsSync(flag('bad')), 5000, 'the flag to come back');
+  t.false(existsSync(flag('good')));
+  t.regex(await readFile(flag('bad'), 'utf8'), /^ECONNREFUSED 127\.0\.0\.1:9200\n/);
+  t.is(bad.stats.calls, 1);
+});
+
+test('flags of probes not running (unknown, disabled) are removed at start; a flag left by a passing probe goes', async (t) => {
+  const { watcher, folder, flag, events } = await setup(t);
+  const store = new FlagStore(folder);
+  await store.ensureFolder();
+  await store.write('removed_probe', 'old\n');
+  await store.write('disabled_probe', 'old\n');
+  await store.write('good', 'left from a previous run\n');
+  await writeFile(path.join(folder, 'README.txt'), 'not a flag');
+  const probe = controlledModule(pass);
+  await watcher.start([specFor('good', probe.module), specFor('disabled_probe', probe.module, { enabled: false })]);
+  await waitFor(() => events.some((e) => e.probe === 'good'));
+  t.false(existsSync(flag('removed_probe')));
+  t.false(existsSync(flag('disabled_probe')));
+  t.false(existsSync(flag('good')));
+  t.true(existsSync(path.join(folder, 'README.txt')), 'files that are not flags are left alone');
+});
+
+test('a probe that throws, rejects, returns garbage or hangs fails with a reason and its loop goes on', async (t) => {
+  const { watcher, events } = await setup(t);
+  const cases = {
+    throws: controlledModule(() => {
+      throw new Error('boom');
+    }),
+    rejects: controlledModule(() => Promise.reject(new TypeError('bad thing'))),
+    garbage: controlledModule(() => 42 as never),
+    hangs: controlledModule(() => new Promise(() => undefined)),
+  };
+  await watcher.start(Object.entries(cases).map(([name, c]) => specFor(name, c.module, { timeoutMs: 200, periodMs: 50 })));
+  const reasons = async (probe: string, n: number) =>
+    (await waitFor(() => {
+      const mine = events.filter((e) => e.probe === probe);
+      return mine.length >= n && mine;
+    }, 8000, `${n} checks of ${probe}`)).map((e) => e.reason);
+  t.deepEqual(await reasons('throws', 2), ['check threw: boom', 'check threw: boom']);
+  t.deepEqual(await reasons('rejects', 2), ['check threw: bad thing', 'check threw: bad thing']);
+  t.deepEqual(await reasons('garbage', 2), ['module returned an invalid result (expected { ok: boolean, reason: string })', 'module returned an invalid result (expected { ok: boolean, reason: string })']);
+  const hung = (await reasons('hangs', 2)).slice(0, 2);
+  t.deepEqual(hung, ['timeout after 0.2 s', 'timeout after 0.2 s']);
+  const hangs = events.filter((e) => e.probe === 'hangs');
+  t.true(hangs.every((e) => e.durationMs < 200 + 1000), 'recorded by the deadline');
+  t.true(events.filter((e) => e.probe === 'throws').length > events.filter((e) => e.probe === 'hangs').length, 'a hanging probe does not slow the others');
+});
+
+test('first check at once, then every period from its planned start; an overrun is followed at once; never two at a time', async (t) => {
+  const clock = new FakeClock();
+  const { watcher } = await setup(t, { clock, guardIntervalMs: 1e9 });
+  const starts: number[] = [];
+  let release: (() => void) | undefined;
+  const probe = controlledModule(() => {
+    starts.push(clock.now());
+    if (starts.length !== 2) return { ok: true, reason: 'fine' };
+    return new Promise((resolve) => (release = () => resolve({ ok: true, reason: 'slow but fine' })));
+  });
+  await watcher.start([specFor('p', probe.module, { periodMs: 1000, timeoutMs: 5000 })]);
+  clock.advanceTo(0);
+  await waitFor(() => clock.hasTimerAt(1000), 5000, 'second check scheduled');
+  clock.advanceTo(1000);
+  await waitFor(() => release);
+  clock.advanceTo(3500);
+  release?.();
+  await waitFor(() => clock.hasTimerAt(3500), 5000, 'the check after the overrun, at once');
+  clock.advanceTo(3500);
+  await waitFor(() => clock.hasTimerAt(4500), 5000, 'back on period');
+  clock.advanceTo(4500);
+  await waitFor(() => starts.length === 4);
+  t.deepEqual(starts, [0, 1000, 3500, 4500]);
+  t.is(probe.stats.maxRunning, 1);
+});
+
+test('stop() aborts the check in flight and ends quickly', async (t) => {
+  const { watcher } = await setup(t);
+  let aborted = false;
+  const probe = controlledModule(
+    (ctx) =>
+      new Promise((resolve) =>
+        ctx.signal.addEventListener('abort', () => {
+          aborted = true;
+          resolve({ ok: false, reason: 'aborted' });
+        }),
+      ),
+  );
+  await watcher.start([specFor('slow', probe.module, { timeoutMs: 60_000 })]);
+  await waitFor(() => probe.stats.running === 1);
+  const started = Date.now();
+  await watcher.stop();
+  t.true(Date.now() - started < 500);
+  t.true(aborted);
+});
