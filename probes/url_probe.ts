@@ -51,7 +51,7 @@ export interface UrlProbeOptions {
   headers: Record<string, string>;
   /** Seconds. */
   timeout: number;
-  /** A string is sent as is; a map is sent as JSON. */
+  /** A string is sent as is (as `application/x-www-form-urlencoded`, like `curl -d`, unless a header says otherwise); a map as JSON. */
   body?: string | Record<string, unknown>;
   insecure: boolean;
   criteria: UrlCriterion[];
@@ -317,6 +317,7 @@ function describeError(error: unknown, url: URL): string {
 function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const onAbort = (): void => reject(new Error('aborted'));
+    if (signal.aborted) onAbort();
     signal.addEventListener('abort', onAbort, { once: true });
     promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
   });

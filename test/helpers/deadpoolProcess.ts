@@ -1,0 +1,49 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { waitFor } from './waitFor.ts';
+
+export const DEADPOOL_BIN = fileURLToPath(new URL('../../bin/deadpool.js', import.meta.url));
+
+export interface DeadpoolProcess {
+  child: ChildProcess;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** Resolves with the exit code (or the signal name), rejects after `timeoutMs`. */
+  exited(timeoutMs?: number): Promise<number | string>;
+}
+
+/** Starts the real `deadpool` CLI as a child process, collecting its output. */
+export function startDeadpool(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): DeadpoolProcess {
+  const child = spawn(process.execPath, [DEADPOOL_BIN, ...args], {
+    cwd: options.cwd,
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exit = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+  return {
+    child,
+    get stdout() {
+      return stdout;
+    },
+    get stderr() {
+      return stderr;
+    },
+    async exited(timeoutMs = 10_000) {
+      let done: number | string | undefined;
+      void exit.then((v) => (done = v));
+      await waitFor(() => done !== undefined, timeoutMs, `deadpool ${args.join(' ')} to exit`);
+      return done as number | string;
+    },
+  };
+}
+
+/** Runs a one-shot command to completion. */
+export async function runDeadpool(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
+  const proc = startDeadpool(args, options);
+  const code = await proc.exited(30_000);
+  return { code, stdout: proc.stdout, stderr: proc.stderr };
+}

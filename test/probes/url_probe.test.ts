@@ -1,0 +1,341 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import test, { type ExecutionContext } from 'ava';
+import urlProbe, { type UrlProbeOptions } from '../../probes/url_probe.ts';
+import { createLogger, silentLogger } from '../../src/log/createLogger.ts';
+import type { LogRecord, Logger } from '../../src/log/Logger.ts';
+import type { CheckResult, RawCriterion } from '../../src/probe-api/types.ts';
+import { closedPort, selfSigned, startServer, type TestServer } from '../helpers/httpServers.ts';
+
+/**
+ * Real servers on 127.0.0.1, no mocks. Deadlines are asserted with a generous upper bound (the
+ * deadline plus one second) because the point is "stops at the deadline", not "stops to the
+ * millisecond", and CI machines are noisy.
+ */
+const MARGIN_MS = 1000;
+
+interface Received {
+  method: string | undefined;
+  headers: IncomingMessage['headers'];
+  body: string;
+}
+
+/** A handler that answers 200 and keeps what it received, for tests of what the probe sends. */
+function recorder(): { received: Received[]; handler: (req: IncomingMessage, res: ServerResponse) => void } {
+  const received: Received[] = [];
+  const handler = (req: IncomingMessage, res: ServerResponse): void => {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (chunk: string) => (body += chunk));
+    req.on('end', () => {
+      received.push({ method: req.method, headers: req.headers, body });
+      res.end('ok');
+    });
+  };
+  return { received, handler };
+}
+
+async function serve(t: ExecutionContext, handler: (req: IncomingMessage, res: ServerResponse) => void, tls = false): Promise<TestServer> {
+  const server = await startServer(handler, tls ? selfSigned : undefined);
+  t.teardown(() => server.close());
+  return server;
+}
+
+function options(query: Record<string, unknown>, success_criteria: Record<string, RawCriterion> = {}): UrlProbeOptions {
+  const validation = urlProbe.validate({ query, success_criteria });
+  if (!validation.ok) throw new Error(`unexpectedly invalid: ${JSON.stringify(validation.issues)}`);
+  return validation.options;
+}
+
+interface Run {
+  result: CheckResult;
+  elapsedMs: number;
+}
+
+async function run(
+  opts: UrlProbeOptions,
+  { timeoutMs = 2000, signal = new AbortController().signal, log = silentLogger }: { timeoutMs?: number; signal?: AbortSignal; log?: Logger } = {},
+): Promise<Run> {
+  const started = performance.now();
+  const result = await urlProbe.check({ probe: 'test', options: opts, signal, timeoutMs, log });
+  return { result, elapsedMs: performance.now() - started };
+}
+
+function issuesOf(query: unknown, success_criteria: Record<string, RawCriterion> = {}) {
+  const validation = urlProbe.validate({ query, success_criteria });
+  if (validation.ok) throw new Error('unexpectedly valid');
+  return validation.issues;
+}
+
+const status200 = { status: { type: 'status_in', query: [200] } };
+
+// ------------------------------------------------------------------------------------------------ check
+
+test('a 200 answer passes', async (t) => {
+  const server = await serve(t, (_req, res) => res.end('ok'));
+  const { result } = await run(options({ url: `${server.origin}/health` }, status200));
+  t.true(result.ok);
+  t.regex(result.reason, /^status 200 in \d+ ms$/);
+});
+
+test('a status outside status_in fails, quoting the list as written', async (t) => {
+  const server = await serve(t, (req, res) => {
+    res.statusCode = req.url === '/500' ? 500 : 404;
+    res.end('boom');
+  });
+  t.deepEqual((await run(options({ url: `${server.origin}/500` }, status200))).result, { ok: false, reason: 'status 500 not in [200]' });
+  const mixed = { status: { type: 'status_in', query: ['2xx', 301] } };
+  t.deepEqual((await run(options({ url: `${server.origin}/404` }, mixed))).result, { ok: false, reason: 'status 404 not in [2xx, 301]' });
+});
+
+test('status classes match any code of the class, in either case', async (t) => {
+  const server = await serve(t, (_req, res) => {
+    res.statusCode = 204;
+    res.end();
+  });
+  t.true((await run(options({ url: server.origin }, { s: { type: 'status_in', query: ['2xx'] } }))).result.ok);
+  t.true((await run(options({ url: server.origin }, { s: { type: 'status_in', query: ['2XX'] } }))).result.ok);
+  t.true((await run(options({ url: server.origin }, { s: { type: 'status_in', query: 204 } }))).result.ok);
+  t.deepEqual((await run(options({ url: server.origin }, { s: { type: 'status_in', query: ['5XX', '200'] } }))).result, {
+    ok: false,
+    reason: 'status 204 not in [5XX, 200]',
+  });
+});
+
+test('re_search: a body that does not match fails with the pattern', async (t) => {
+  const server = await serve(t, (_req, res) => res.end('1700000000 10:00:00 elasticsearch yellow 3 3'));
+  const criteria = { body: { type: 're_search', query: 'elasticsearch+ green+' }, ...status200 };
+  t.deepEqual((await run(options({ url: server.origin }, criteria))).result, { ok: false, reason: 'body does not match /elasticsearch+ green+/' });
+  t.true((await run(options({ url: server.origin }, { body: { type: 're_search', query: 'elasticsearch+ yellow+' } }))).result.ok);
+  // Python's leading inline flags work as in the seed.
+  t.true((await run(options({ url: server.origin }, { body: { type: 're_search', query: '(?i)ELASTICSEARCH YELLOW' } }))).result.ok);
+});
+
+test('every criterion must hold; all failures are reported', async (t) => {
+  const server = await serve(t, (_req, res) => {
+    res.statusCode = 503;
+    res.end('red');
+  });
+  const criteria = { body: { type: 're_search', query: 'green' }, status: { type: 'status_in', query: [200] }, up: { type: 'pass' } };
+  t.deepEqual((await run(options({ url: server.origin }, criteria))).result, {
+    ok: false,
+    reason: 'body does not match /green/; status 503 not in [200]',
+  });
+});
+
+test('pass only needs an answer, whatever its status', async (t) => {
+  const server = await serve(t, (_req, res) => {
+    res.statusCode = 500;
+    res.end();
+  });
+  const { result } = await run(options({ url: server.origin }, { up: { type: 'pass' } }));
+  t.true(result.ok);
+});
+
+test('without criteria only a 2xx passes, and redirects are not followed', async (t) => {
+  const server = await serve(t, (req, res) => {
+    if (req.url === '/moved') res.writeHead(301, { location: '/ok' }).end();
+    else res.end('ok');
+  });
+  t.true((await run(options({ url: `${server.origin}/ok` }))).result.ok);
+  t.deepEqual((await run(options({ url: `${server.origin}/moved` }))).result, { ok: false, reason: 'status 301 not in [2xx]' });
+});
+
+test('post sends a string body as is and a map as JSON, with the configured headers', async (t) => {
+  const { received, handler } = recorder();
+  const server = await serve(t, handler);
+  const sent = async (query: Record<string, unknown>): Promise<Received> => {
+    const { result } = await run(options({ url: server.origin, ...query }));
+    t.true(result.ok, result.reason);
+    return received.at(-1)!;
+  };
+
+  const form = await sent({ query_type: 'POST', body: 'a=1&b=2', header: { 'X-Token': 's3cret' } });
+  t.is(form.method, 'POST');
+  t.is(form.body, 'a=1&b=2');
+  t.is(form.headers['content-type'], 'application/x-www-form-urlencoded');
+  t.is(form.headers['x-token'], 's3cret');
+  t.is(form.headers['connection'], 'close');
+
+  const json = await sent({ query_type: 'put', body: { index: 'logs', size: 2 } });
+  t.is(json.method, 'PUT');
+  t.deepEqual(JSON.parse(json.body), { index: 'logs', size: 2 });
+  t.is(json.headers['content-type'], 'application/json');
+
+  const own = await sent({ query_type: 'patch', body: { a: 1 }, header: { 'content-type': 'application/merge-patch+json', 'user-agent': 'mine' } });
+  t.is(own.headers['content-type'], 'application/merge-patch+json');
+  t.is(own.headers['user-agent'], 'mine');
+});
+
+test('head and options requests work', async (t) => {
+  const server = await serve(t, (req, res) => res.writeHead(req.method === 'HEAD' || req.method === 'OPTIONS' ? 200 : 405).end());
+  t.true((await run(options({ url: server.origin, query_type: 'HEAD' }))).result.ok);
+  t.true((await run(options({ url: server.origin, query_type: 'options' }))).result.ok);
+});
+
+test('a server that never answers times out at the deadline', async (t) => {
+  const server = await serve(t, () => {});
+  const { result, elapsedMs } = await run(options({ url: server.origin, timeout: 0.3 }), { timeoutMs: 300 });
+  t.deepEqual(result, { ok: false, reason: 'timeout after 0.3 s' });
+  t.true(elapsedMs >= 290, `stopped early: ${elapsedMs} ms`);
+  t.true(elapsedMs < 300 + MARGIN_MS, `stopped late: ${elapsedMs} ms`);
+});
+
+test('a body trickling past the deadline times out at the deadline', async (t) => {
+  const server = await serve(t, (_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    res.flushHeaders();
+    const trickle = setInterval(() => res.write('x'), 50);
+    res.on('close', () => clearInterval(trickle));
+  });
+  const { result, elapsedMs } = await run(options({ url: server.origin, timeout: 0.3 }, status200), { timeoutMs: 300 });
+  t.deepEqual(result, { ok: false, reason: 'timeout after 0.3 s' });
+  t.true(elapsedMs < 300 + MARGIN_MS, `stopped late: ${elapsedMs} ms`);
+});
+
+test("the watcher's signal stops the check at once, reported as a timeout", async (t) => {
+  const server = await serve(t, () => {});
+  const watcher = new AbortController();
+  void server.requests(1).then(() => watcher.abort());
+  const { result, elapsedMs } = await run(options({ url: server.origin, timeout: 10 }), { timeoutMs: 10_000, signal: watcher.signal });
+  t.deepEqual(result, { ok: false, reason: 'timeout after 10 s' });
+  t.true(elapsedMs < MARGIN_MS * 2, `stopped late: ${elapsedMs} ms`);
+});
+
+test('an already aborted signal fails without waiting', async (t) => {
+  const { result } = await run(options({ url: 'http://127.0.0.1:9/' }), { timeoutMs: 2500, signal: AbortSignal.abort() });
+  t.deepEqual(result, { ok: false, reason: 'timeout after 2.5 s' });
+});
+
+test('a connection reset by the server fails with ECONNRESET', async (t) => {
+  const server = await serve(t, (req) => {
+    if (req.url === '/rst') req.socket.resetAndDestroy();
+    else req.socket.destroy();
+  });
+  const closed = (await run(options({ url: `${server.origin}/close` }))).result;
+  t.false(closed.ok);
+  t.is(closed.reason, `ECONNRESET 127.0.0.1:${server.port}: socket hang up`);
+  const reset = (await run(options({ url: `${server.origin}/rst` }))).result;
+  t.false(reset.ok);
+  t.regex(reset.reason, new RegExp(`^ECONNRESET 127\\.0\\.0\\.1:${server.port}`));
+});
+
+test('a refused connection names the address', async (t) => {
+  const port = await closedPort();
+  t.deepEqual((await run(options({ url: `http://127.0.0.1:${port}/` }))).result, { ok: false, reason: `ECONNREFUSED 127.0.0.1:${port}` });
+});
+
+test('a self-signed certificate is refused unless insecure is true', async (t) => {
+  const server = await serve(t, (_req, res) => res.end('ok'), true);
+  t.deepEqual((await run(options({ url: server.origin }, status200))).result, {
+    ok: false,
+    reason: `DEPTH_ZERO_SELF_SIGNED_CERT 127.0.0.1:${server.port}: self-signed certificate`,
+  });
+  const insecure = (await run(options({ url: server.origin, insecure: true }, status200))).result;
+  t.true(insecure.ok, insecure.reason);
+});
+
+test('a body over 10 MB fails instead of filling memory', async (t) => {
+  const server = await serve(t, (_req, res) => {
+    res.writeHead(200);
+    res.end(Buffer.alloc(10 * 1024 * 1024 + 1, 'a'));
+  });
+  t.deepEqual((await run(options({ url: server.origin }, status200), { timeoutMs: 10_000 })).result, { ok: false, reason: 'body larger than 10 MB' });
+});
+
+test('logs name neither header values nor query strings', async (t) => {
+  const server = await serve(t, (_req, res) => res.end('ok'));
+  const records: LogRecord[] = [];
+  const log = createLogger({ level: 'debug', sinks: [(record) => records.push(record)] });
+  await run(options({ url: `${server.origin}/health?token=q-secret`, header: { Authorization: 'Bearer h-secret' } }), { log });
+  const port = await closedPort();
+  await run(options({ url: `http://127.0.0.1:${port}/?token=q-secret`, header: { Authorization: 'Bearer h-secret' } }), { log });
+  t.true(records.length > 0);
+  const text = JSON.stringify(records);
+  t.false(text.includes('secret'), text);
+});
+
+// --------------------------------------------------------------------------------------------- validate
+
+test('validate fills the seed defaults and returns the timeout in seconds', (t) => {
+  const validation = urlProbe.validate({ query: { url: 'http://localhost:9200/_cat/health' }, success_criteria: {} });
+  t.true(validation.ok);
+  if (!validation.ok) return;
+  t.is(validation.timeout, 5);
+  t.like(validation.options, { url: 'http://localhost:9200/_cat/health', method: 'get', headers: {}, timeout: 5, insecure: false, criteria: [] });
+
+  const seed = urlProbe.validate({
+    query: { url: 'https://es:9200/', header: {}, query_type: 'GET', timeout: 0.5 },
+    success_criteria: { body: { type: 're_search', query: 'elasticsearch+ green+' }, status: { type: 'status_in', query: [200] } },
+  });
+  t.true(seed.ok);
+  if (seed.ok) t.is(seed.timeout, 0.5);
+});
+
+test('validate: missing url and missing query', (t) => {
+  t.deepEqual(issuesOf({ timeout: 2 }), [{ path: ['query', 'url'], message: 'missing, expected an http(s) URL' }]);
+  t.deepEqual(issuesOf(undefined), [{ path: ['query'], message: 'missing, expected a map with at least url' }]);
+  t.deepEqual(issuesOf(['http://x/']), [{ path: ['query'], message: 'expected a map with at least url, got a list' }]);
+});
+
+test('validate: bad url, query_type, timeout, header, body and insecure, all reported at once', (t) => {
+  t.deepEqual(
+    issuesOf({ url: 'ftp://host/file', query_type: 'fetch', timeout: 0, header: { 'X-Retry': 5, 'Bad Name': 'x' }, body: [1], insecure: 'yes' }),
+    [
+      { path: ['query', 'url'], message: 'expected an http(s) URL, got "ftp://host/file"' },
+      { path: ['query', 'header', 'X-Retry'], message: 'expected a string (quote it in YAML), got 5' },
+      { path: ['query', 'header', 'Bad Name'], message: "expected a header name of letters, digits and !#$%&'*+-.^_`|~, got \"Bad Name\"" },
+      { path: ['query', 'query_type'], message: 'expected one of get, post, put, head, delete, patch, options, got "fetch"' },
+      { path: ['query', 'timeout'], message: 'expected a positive number of seconds, got 0' },
+      { path: ['query', 'body'], message: 'expected a string or a map (sent as JSON), got a list' },
+      { path: ['query', 'insecure'], message: 'expected true or false, got "yes"' },
+    ],
+  );
+  t.deepEqual(issuesOf({ url: 'foo' }), [{ path: ['query', 'url'], message: 'expected an http(s) URL, got "foo"' }]);
+});
+
+test('validate: a header value with a line break is rejected without echoing it', (t) => {
+  t.deepEqual(issuesOf({ url: 'http://x/', header: { Authorization: 'Bearer abc\r\nX-Evil: 1' } }), [
+    { path: ['query', 'header', 'Authorization'], message: 'expected a header value on one line without control characters' },
+  ]);
+});
+
+test('validate: unknown query keys are rejected, with a suggestion when close', (t) => {
+  t.deepEqual(issuesOf({ url: 'http://x/', timout: 2, headers: {}, colour: 'red' }), [
+    { path: ['query', 'timout'], message: 'unknown key (did you mean "timeout"?); expected one of url, header, query_type, timeout, body, insecure' },
+    { path: ['query', 'headers'], message: 'unknown key (did you mean "header"?); expected one of url, header, query_type, timeout, body, insecure' },
+    { path: ['query', 'colour'], message: 'unknown key; expected one of url, header, query_type, timeout, body, insecure' },
+  ]);
+});
+
+test('validate: bad regex and bad status_in entries name the criterion', (t) => {
+  t.deepEqual(
+    issuesOf(
+      { url: 'http://x/' },
+      {
+        body: { type: 're_search', query: 'elasticsearch+ (green' },
+        nobody: { type: 're_search' },
+        status: { type: 'status_in', query: [200, 'abc', 700, '2xx'] },
+        empty: { type: 'status_in', query: [] },
+        word: { type: 'status_in', query: 'ok' },
+      },
+    ),
+    [
+      { path: ['success_criteria', 'body', 'query'], message: 'expected a regular expression, got "elasticsearch+ (green" (Unterminated group)' },
+      { path: ['success_criteria', 'nobody', 'query'], message: 'missing, expected a regular expression' },
+      { path: ['success_criteria', 'status', 'query', 1], message: 'expected a status code (100-599) or a class like "2xx", got "abc"' },
+      { path: ['success_criteria', 'status', 'query', 2], message: 'expected a status code (100-599) or a class like "2xx", got 700' },
+      { path: ['success_criteria', 'empty', 'query'], message: 'expected a list of status codes like [200] or ["2xx"], got an empty list' },
+      { path: ['success_criteria', 'word', 'query'], message: 'expected a status code (100-599) or a class like "2xx", or a list of them, got "ok"' },
+    ],
+  );
+});
+
+test('validate: criterion types it does not know are left to the config loader', (t) => {
+  const validation = urlProbe.validate({ query: { url: 'http://x/' }, success_criteria: { rows: { type: 'exists', query: {} } } });
+  t.true(validation.ok);
+});
+
+test('the module describes itself', (t) => {
+  t.is(urlProbe.name, 'url_probe');
+  t.deepEqual([...urlProbe.criteria], ['re_search', 'status_in', 'pass']);
+});
