@@ -3,6 +3,7 @@ import { ConfigError } from '../config/ConfigError.ts';
 import { checkCommand } from './checkCommand.ts';
 import { processIO, type CommandIO } from './CommandIO.ts';
 import { EXIT } from './exitCodes.ts';
+import { runCommand } from './runCommand.ts';
 import { validateCommand } from './validateCommand.ts';
 import { watcherCommand } from './watcherCommand.ts';
 
@@ -30,6 +31,7 @@ export function buildProgram(io: CommandIO, done: (code: number) => void): Comma
     .action(async (opts: { json?: boolean }, command: Command) => {
       await run((file, io2) => checkCommand(file, opts.json === true, io2))(opts, command);
     });
+  program.command('run').description('start the watcher and the web responder as two supervised processes (npm start)').action(run(runCommand));
   program.command('validate').description('load the config and every probe module it names; print a summary').action(run(validateCommand));
   return program;
 }

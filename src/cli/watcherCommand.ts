@@ -1,7 +1,6 @@
 import { loadConfig } from '../config/loadConfig.ts';
 import { FlagStore } from '../flag-store/FlagStore.ts';
-import { createLogger } from '../log/createLogger.ts';
-import { stdoutSink } from '../log/stdoutSink.ts';
+import { createProcessLogger } from '../log/createProcessLogger.ts';
 import { Watcher } from '../watcher/Watcher.ts';
 import type { CommandIO } from './CommandIO.ts';
 import { EXIT, type ExitCode } from './exitCodes.ts';
@@ -13,7 +12,7 @@ const STOP_BUDGET_MS = 1500;
 /** `deadpool watcher`: probe on schedule, keep `<name>.dead` flags, until SIGTERM/SIGINT. */
 export async function watcherCommand(configFile: string, io: CommandIO): Promise<ExitCode> {
   const { config, probes, label } = await loadConfig(configFile);
-  const log = createLogger({ level: config.Generic.log.level, sinks: [stdoutSink(io.out)], fields: { component: 'watcher' } });
+  const { logger: log, close } = createProcessLogger(config.Generic.log, 'watcher', { write: io.out });
   const flags = new FlagStore(config.WatchMan.probe_status_folder);
   const watcher = new Watcher({ flags, log });
   const signal = waitForSignal(io.signals);
@@ -22,5 +21,6 @@ export async function watcherCommand(configFile: string, io: CommandIO): Promise
   const received = await signal;
   log.info(`${received}: stopping`);
   if (!(await within(STOP_BUDGET_MS, watcher.stop()))) log.warning('some checks did not stop in time; exiting anyway');
+  await close(300);
   return EXIT.OK;
 }

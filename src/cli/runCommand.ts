@@ -1,0 +1,33 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { loadConfig } from '../config/loadConfig.ts';
+import { createProcessLogger } from '../log/createProcessLogger.ts';
+import { Supervisor } from '../supervisor/Supervisor.ts';
+import type { CommandIO } from './CommandIO.ts';
+import { EXIT, type ExitCode } from './exitCodes.ts';
+import { waitForSignal } from './waitForSignal.ts';
+
+const BIN = fileURLToPath(new URL('../../bin/deadpool.js', import.meta.url));
+
+/**
+ * `deadpool run` (= `npm start`): the watcher and the responder as two supervised child
+ * processes sharing this one's stdout. The config is validated first so a typo exits 2 here
+ * instead of sending both children into a restart loop.
+ */
+export async function runCommand(configFile: string, io: CommandIO): Promise<ExitCode> {
+  const { config, file } = await loadConfig(configFile);
+  const { logger: log, close } = createProcessLogger(config.Generic.log, 'supervisor', { write: io.out });
+  const supervisor = new Supervisor({
+    children: ['watcher', 'web'].map((name) => ({ name, command: process.execPath, args: [BIN, name, '-c', file] })),
+    spawn: ({ command, args }) => spawn(command, args, { stdio: ['ignore', 'inherit', 'inherit'], env: io.env }),
+    log,
+  });
+  const signal = waitForSignal(io.signals);
+  supervisor.start();
+  const received = await signal;
+  log.info(`${received}: stopping the watcher and the responder`);
+  await supervisor.stop();
+  log.info('stopped');
+  await close(500);
+  return EXIT.OK;
+}
