@@ -23,20 +23,25 @@ export class FlagStore {
 
   /** Writes a flag atomically, recreating the folder first if it is gone. */
   async write(probe: string, content: string): Promise<void> {
-    const temp = path.join(this.folder, `.${probe}.${process.pid}.${++tempCounter}.tmp`);
+    await this.writeFile(flagFileName(probe), content);
+  }
+
+  /** Atomically replaces `fileName` in the folder (flags, and the watcher's state file). */
+  async writeFile(fileName: string, content: string): Promise<void> {
+    const temp = path.join(this.folder, `.${fileName}.${process.pid}.${++tempCounter}.tmp`);
     try {
-      await this.#writeAndRename(temp, probe, content);
+      await this.#writeAndRename(temp, fileName, content);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
       await this.ensureFolder();
-      await this.#writeAndRename(temp, probe, content);
+      await this.#writeAndRename(temp, fileName, content);
     }
   }
 
-  async #writeAndRename(temp: string, probe: string, content: string): Promise<void> {
+  async #writeAndRename(temp: string, fileName: string, content: string): Promise<void> {
     try {
       await writeFile(temp, content, { mode: 0o644 });
-      await rename(temp, path.join(this.folder, flagFileName(probe)));
+      await rename(temp, path.join(this.folder, fileName));
     } catch (error) {
       await rm(temp, { force: true }).catch(() => undefined);
       throw error;

@@ -44,7 +44,10 @@ export function cachedLookup(host: string, options: CachedLookupOptions = {}): (
       lookup(host, { family }, (error, found) => {
         running = false;
         if (error) failure = error;
-        else [address, failure] = [found, undefined];
+        else {
+          address = found;
+          failure = undefined;
+        }
         expires = Date.now() + (error ? failTtlMs : ttlMs);
         flush();
       });
@@ -65,6 +68,6 @@ export function cachedLookup(host: string, options: CachedLookupOptions = {}): (
       failure = new Error(`DNS lookup of ${host} timed out after ${timeoutMs} ms`);
       expires = Date.now() + failTtlMs;
       flush();
-    }, timeoutMs).unref();
+    }, timeoutMs);
   };
 }

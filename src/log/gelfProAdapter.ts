@@ -26,7 +26,8 @@ export interface GelfAdapterOptions {
 }
 
 export interface GelfAdapter {
-  /** `address` must be an IP: gelf-pro would otherwise resolve the name once per message. */
+  /** `address` must be an IP: gelf-pro would otherwise resolve the name once per message. Calls back
+   * once the socket is gone. */
   send(address: string, payload: string, cb: SendCallback): void;
   /** TCP sockets still open. */
   openSockets(): number;
@@ -39,9 +40,10 @@ export function gelfProAdapter({ protocol, port, family, timeoutMs }: GelfAdapte
   const adapter = Object.create(require(`gelf-pro/lib/adapter/${protocol}.js`) as Adapter) as Adapter;
   adapter.setOptions(protocol === 'udp' ? { port, protocol: `udp${family}` } : { port, family, timeout: timeoutMs });
   const sockets = new Set<net.Socket>();
+  let created: net.Socket | undefined;
   if (protocol === 'tcp') {
     adapter._instance = (options) => {
-      const socket = net.connect(options);
+      const socket = (created = net.connect(options));
       sockets.add(socket);
       socket.once('close', () => sockets.delete(socket));
       // gelf-pro listens with once('error'): a second error would be unhandled and kill the process.
@@ -55,7 +57,16 @@ export function gelfProAdapter({ protocol, port, family, timeoutMs }: GelfAdapte
   return {
     send(address, payload, cb) {
       adapter.options = { ...adapter.options, host: address };
-      adapter.send(payload, cb);
+      created = undefined;
+      let socket: net.Socket | undefined;
+      // gelf-pro calls back before its socket is gone, and the caller counts sockets: wait for TCP's
+      // 'close'. UDP has no such event: libuv frees the handle at the end of this loop turn, before any timer.
+      adapter.send(payload, (error, bytes) => {
+        if (protocol === 'udp') setTimeout(cb, 0, error, bytes);
+        else if (socket && sockets.has(socket)) socket.once('close', () => cb(error, bytes));
+        else cb(error, bytes);
+      });
+      socket = created; // made synchronously inside send() by _instance
     },
     openSockets: () => sockets.size,
     destroyAll: () => {

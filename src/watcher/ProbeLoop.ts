@@ -60,6 +60,11 @@ export class ProbeLoop {
     return this.#thresholds.state;
   }
 
+  /** Clock time of the last completed check; undefined before the first. */
+  get checkedAt(): number | undefined {
+    return this.#lastCheck?.getTime();
+  }
+
   start(): void {
     this.#schedule(this.#deps.clock.now());
   }

@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import type { ProbeSpec } from '../config/ProbeSpec.ts';
 import type { FlagStore } from '../flag-store/FlagStore.ts';
+import { STATE_FILE, type WatcherState } from '../flag-store/watcherState.ts';
 import type { Logger } from '../log/Logger.ts';
 import { systemClock, type Clock } from './Clock.ts';
 import { ProbeLoop, type CheckEvent } from './ProbeLoop.ts';
@@ -10,7 +11,10 @@ export interface WatcherDeps {
   log: Logger;
   clock?: Clock;
   onCheck?: (event: CheckEvent) => void;
-  /** How often the flag folder's existence is checked (it is recreated with every flag if gone). */
+  /**
+   * How often the folder is checked (recreated with every flag if gone) and the state file
+   * rewritten: the responder's freshness rule relies on this heartbeat.
+   */
   guardIntervalMs?: number;
 }
 
@@ -19,10 +23,21 @@ export class Watcher {
   readonly #deps: Required<Omit<WatcherDeps, 'onCheck'>> & Pick<WatcherDeps, 'onCheck'>;
   readonly #loops = new Map<string, ProbeLoop>();
   #guardTimer: unknown;
+  #publishTimer: unknown;
   #stopped = false;
 
   constructor(deps: WatcherDeps) {
-    this.#deps = { clock: systemClock, guardIntervalMs: 1000, ...deps };
+    const onCheck = deps.onCheck;
+    this.#deps = {
+      clock: systemClock,
+      guardIntervalMs: 1000,
+      ...deps,
+      // A change of state is published at once; results in between ride on the heartbeat.
+      onCheck: (event) => {
+        if (event.transition) this.#publishSoon();
+        onCheck?.(event);
+      },
+    };
   }
 
   get probes(): ReadonlyMap<string, ProbeLoop> {
@@ -54,11 +69,13 @@ export class Watcher {
       loop.start();
     }
     await this.#removeForeignFlags(wanted);
+    await this.#publish();
   }
 
   async stop(): Promise<void> {
     this.#stopped = true;
     this.#deps.clock.clearTimeout(this.#guardTimer);
+    this.#deps.clock.clearTimeout(this.#publishTimer);
     await Promise.all([...this.#loops.values()].map((loop) => loop.stop()));
   }
 
@@ -76,8 +93,36 @@ export class Watcher {
   #guard(): void {
     if (this.#stopped) return;
     this.#guardTimer = this.#deps.clock.setTimeout(() => {
-      void this.#checkFolder().finally(() => this.#guard());
+      void this.#checkFolder()
+        .then(() => this.#publish())
+        .finally(() => this.#guard());
     }, this.#deps.guardIntervalMs);
+  }
+
+  /** What the responder needs to tell a fresh result from a stale one, for every running probe. */
+  snapshot(): WatcherState {
+    const probes: WatcherState['probes'] = {};
+    for (const [name, loop] of this.#loops) {
+      probes[name] = { state: loop.state, checked_at: loop.checkedAt ?? null, period_ms: loop.spec.periodMs, timeout_ms: loop.spec.timeoutMs };
+    }
+    return { version: 1, pid: process.pid, written_at: this.#deps.clock.now(), probes };
+  }
+
+  #publishSoon(): void {
+    if (this.#publishTimer !== undefined || this.#stopped) return;
+    this.#publishTimer = this.#deps.clock.setTimeout(() => {
+      this.#publishTimer = undefined;
+      void this.#publish();
+    }, 0);
+  }
+
+  async #publish(): Promise<void> {
+    if (this.#stopped) return;
+    try {
+      await this.#deps.flags.writeFile(STATE_FILE, JSON.stringify(this.snapshot()) + '\n');
+    } catch (error) {
+      this.#deps.log.error(`cannot write ${STATE_FILE} in ${this.#deps.flags.folder}: ${(error as Error).message}`);
+    }
   }
 
   async #checkFolder(): Promise<void> {
