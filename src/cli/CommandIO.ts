@@ -1,10 +1,11 @@
+import type { HangupSource } from '../config/LiveConfig.ts';
 import type { SignalSource } from './waitForSignal.ts';
 
 /** What a command may touch besides its config: passed in so tests run commands in-process. */
 export interface CommandIO {
   out(text: string): void;
   err(text: string): void;
-  signals: SignalSource;
+  signals: SignalSource & HangupSource;
   env: NodeJS.ProcessEnv;
 }
 

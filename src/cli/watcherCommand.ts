@@ -1,4 +1,6 @@
+import { LiveConfig } from '../config/LiveConfig.ts';
 import { loadConfig } from '../config/loadConfig.ts';
+import { restartNeeded } from '../config/restartNeeded.ts';
 import { FlagStore } from '../flag-store/FlagStore.ts';
 import { createProcessLogger } from '../log/createProcessLogger.ts';
 import { Watcher } from '../watcher/Watcher.ts';
@@ -9,18 +11,32 @@ import { waitForSignal, within } from './waitForSignal.ts';
 /** Checks in flight are aborted on SIGTERM/SIGINT; this bounds how long the exit may wait for them. */
 const STOP_BUDGET_MS = 1500;
 
-/** `deadpool watcher`: probe on schedule, keep `<name>.dead` flags, until SIGTERM/SIGINT. */
+/**
+ * `deadpool watcher`: probe on schedule, keep `<name>.dead` flags, follow config.yaml as it
+ * changes, until SIGTERM/SIGINT.
+ */
 export async function watcherCommand(configFile: string, io: CommandIO): Promise<ExitCode> {
-  const { config, probes, label } = await loadConfig(configFile);
+  const first = await loadConfig(configFile);
+  const { config, probes, label } = first;
   const { logger: log, close } = createProcessLogger(config.Generic.log, 'watcher', { write: io.out });
   const flags = new FlagStore(config.WatchMan.probe_status_folder);
   const watcher = new Watcher({ flags, log });
   const signal = waitForSignal(io.signals);
   await watcher.start(probes);
+  const live = new LiveConfig(first, {
+    log,
+    signals: io.signals,
+    apply: async (next, previous) => {
+      for (const key of restartNeeded(previous.config, next.config, 'watcher')) log.warning(`${key} changed: restart the watcher to apply it`);
+      await watcher.apply(next.probes);
+    },
+  });
+  await live.start();
   log.info(`watching ${watcher.probes.size} enabled probe(s) of ${label}; flags in ${flags.folder}`);
   const received = await signal;
   log.info(`${received}: stopping`);
-  if (!(await within(STOP_BUDGET_MS, watcher.stop()))) log.warning('some checks did not stop in time; exiting anyway');
+  const stopped = Promise.all([live.close(), watcher.stop()]);
+  if (!(await within(STOP_BUDGET_MS, stopped))) log.warning('some checks did not stop in time; exiting anyway');
   await close(300);
   return EXIT.OK;
 }

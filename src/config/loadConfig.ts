@@ -22,6 +22,8 @@ export interface LoadedConfig {
   config: Config;
   /** Every probe, enabled or not, in file order. */
   probes: ProbeSpec[];
+  /** The loader that imported the modules: reuse it on reload so unchanged modules are not imported again. */
+  modules: ModuleLoader;
 }
 
 export interface LoadOptions {
@@ -65,7 +67,7 @@ export async function loadConfig(configFile: string, options: LoadOptions = {}):
     if (spec) probes.push(spec);
   }
   if (problems.length > 0) fail(problems);
-  return { file, label, config, probes };
+  return { file, label, config, probes, modules };
 }
 
 function parseYaml(text: string, fail: (lines: string[]) => never): unknown {

@@ -1,0 +1,95 @@
+import { watch, type FSWatcher } from 'chokidar';
+import type { Logger } from '../log/Logger.ts';
+import { ConfigError } from './ConfigError.ts';
+import { loadConfig, moduleFolders, type LoadedConfig } from './loadConfig.ts';
+
+export interface HangupSource {
+  on(event: 'SIGHUP', listener: () => void): unknown;
+  off(event: 'SIGHUP', listener: () => void): unknown;
+}
+
+export interface LiveConfigDeps {
+  log: Logger;
+  /** Applies a new valid config; the previous one is passed to tell what changed. */
+  apply(next: LoadedConfig, previous: LoadedConfig): Promise<void>;
+  signals?: HangupSource;
+  /** Coalesces the bursts of events one editor save makes. */
+  debounceMs?: number;
+}
+
+/**
+ * Keeps a process on the newest valid config.yaml: reloaded when the file or a probe module
+ * changes, and on SIGHUP. An invalid file is logged with the same messages as `deadpool validate`
+ * and the last good config keeps running. Modules are re-imported only when their file changed.
+ */
+export class LiveConfig {
+  #current: LoadedConfig;
+  readonly #deps: LiveConfigDeps;
+  #watcher: FSWatcher | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #chain: Promise<unknown> = Promise.resolve();
+  readonly #onHangup = (): void => {
+    this.#deps.log.info('SIGHUP: reloading the config');
+    void this.reload();
+  };
+
+  constructor(initial: LoadedConfig, deps: LiveConfigDeps) {
+    this.#current = initial;
+    this.#deps = deps;
+  }
+
+  get current(): LoadedConfig {
+    return this.#current;
+  }
+
+  /** Starts watching; resolves once the watch is in place. */
+  async start(): Promise<void> {
+    this.#deps.signals?.on('SIGHUP', this.#onHangup);
+    const watcher = watch([this.#current.file, ...moduleFolders(this.#current.config)], {
+      ignoreInitial: true,
+      atomic: true,
+      depth: 0,
+    });
+    this.#watcher = watcher;
+    watcher.on('all', () => this.#schedule());
+    watcher.on('error', (error) => this.#deps.log.error(`watching the config: ${(error as Error).message}`));
+    await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
+  }
+
+  async close(): Promise<void> {
+    this.#deps.signals?.off('SIGHUP', this.#onHangup);
+    clearTimeout(this.#timer);
+    await this.#watcher?.close();
+    await this.#chain;
+  }
+
+  /** Loads the file again and applies it if valid; resolves true when applied. Reloads never overlap. */
+  reload(): Promise<boolean> {
+    const next = this.#chain.then(() => this.#reloadNow());
+    this.#chain = next.catch(() => undefined);
+    return next;
+  }
+
+  #schedule(): void {
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => void this.reload(), this.#deps.debounceMs ?? 100);
+  }
+
+  async #reloadNow(): Promise<boolean> {
+    const { log } = this.#deps;
+    let next: LoadedConfig;
+    try {
+      next = await loadConfig(this.#current.file, { modules: this.#current.modules });
+    } catch (error) {
+      const problems = error instanceof ConfigError ? error.problems : [String(error)];
+      log.error(`config not reloaded, the last good one keeps running: ${problems.length} problem(s)`);
+      for (const problem of problems) log.error(problem);
+      return false;
+    }
+    const previous = this.#current;
+    this.#current = next;
+    await this.#deps.apply(next, previous);
+    log.info(`config reloaded: ${next.probes.length} probes, ${next.probes.filter((p) => p.enabled).length} enabled`);
+    return true;
+  }
+}

@@ -1,0 +1,52 @@
+import test from 'ava';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { startDeadpool } from '../helpers/deadpoolProcess.ts';
+import { startToggleBackend } from '../helpers/toggleBackend.ts';
+import { waitFor } from '../helpers/waitFor.ts';
+
+const probe = (name: string, url: string, extra = '') => `  ${name}:\n    module: url_probe\n    period: 0.2\n    query: { url: '${url}', timeout: 0.5 }${extra}\n`;
+
+test('the watcher follows config.yaml edits and SIGHUP: probes added and removed within 2 s, an invalid edit keeps the last good config', async (t) => {
+  const bad = await startToggleBackend();
+  bad.setHealthy(false);
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'deadpool-reload-'));
+  t.teardown(async () => {
+    await bad.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+  const file = path.join(dir, 'config.yaml');
+  const flag = (name: string) => path.join(dir, 'probe-status', `${name}.dead`);
+  await writeFile(file, `probes:\n${probe('one', bad.url)}`);
+  const watcher = startDeadpool(['watcher', '-c', file]);
+  t.teardown(() => {
+    watcher.child.kill('SIGKILL');
+  });
+  await waitFor(() => existsSync(flag('one')), 15_000, 'the first flag');
+
+  await writeFile(file, `probes:\n${probe('one', bad.url)}${probe('two', bad.url)}`);
+  let since = Date.now();
+  await waitFor(() => existsSync(flag('two')), 2000, 'the added probe to be flagged');
+  t.log(`added probe flagged after ${Date.now() - since} ms`);
+
+  await writeFile(file, `probes:\n${probe('two', bad.url)}`);
+  since = Date.now();
+  await waitFor(() => !existsSync(flag('one')), 2000, 'the removed probe to lose its flag');
+  t.log(`removed probe unflagged after ${Date.now() - since} ms`);
+
+  await writeFile(file, `probes:\n${probe('two', bad.url, "\n    period: abc")}`);
+  await waitFor(() => watcher.stdout.includes('config not reloaded'), 2000, 'the invalid edit to be logged');
+  t.regex(watcher.stdout, /config\.yaml: line \d+, column \d+: YAML syntax error: duplicated mapping key/);
+  t.true(existsSync(flag('two')), 'the last good config keeps running');
+
+  await writeFile(file, `probes:\n${probe('two', bad.url, "\n    isEnabled: False")}`);
+  await waitFor(() => !existsSync(flag('two')), 2000, 'the disabled probe to lose its flag');
+
+  // SIGHUP reloads too (here the file is unchanged: nothing must break).
+  const reloads = watcher.stdout.split('config reloaded').length;
+  watcher.child.kill('SIGHUP');
+  await waitFor(() => watcher.stdout.split('config reloaded').length > reloads, 2000, 'the SIGHUP reload');
+  t.is(watcher.child.exitCode, null);
+});
