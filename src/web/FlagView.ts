@@ -1,0 +1,358 @@
+import { watch, type FSWatcher } from 'chokidar';
+import { readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { flagFileName, probeOfFlag } from '../flag-store/flagFormat.ts';
+import { silentLogger } from '../log/createLogger.ts';
+import type { Logger } from '../log/Logger.ts';
+import { readFlagReason } from './readFlagReason.ts';
+
+/** One consistent snapshot; replaced as a whole, never mutated, so a request never sees half a scan. */
+export interface FlagViewState {
+  readonly folder: string;
+  /** False when the folder cannot be listed: then nothing is known about the probes. */
+  readonly folderOk: boolean;
+  /** Why the folder cannot be listed ("does not exist", "permission denied"…); undefined when folderOk. */
+  readonly folderProblem: string | undefined;
+  /** probe → first line of its flag's reason. Empty while !folderOk. */
+  readonly flags: ReadonlyMap<string, string>;
+}
+
+export interface FlagViewOptions {
+  folder: string;
+  logger?: Logger;
+  /** For network file systems, where inotify sees no remote writes. Costs latency (`pollIntervalMs`). */
+  usePolling?: boolean;
+  pollIntervalMs?: number;
+  /** Period of the full rescan that repairs whatever events were lost. */
+  reconcileMs?: number;
+}
+
+export type FlagViewListener = (state: FlagViewState) => void;
+
+/**
+ * After a burst of events, one rescan this long after the first of them. Longer than chokidar's own
+ * de-duplication windows (50 ms for `change`, 100 ms for `unlink`), which silently drop a second
+ * event on the same name inside the window: a flag removed, re-created and removed again within
+ * 100 ms would otherwise stay in the view until the periodic reconcile.
+ */
+const SETTLE_MS = 150;
+/** While the folder is missing, how often to look for it: chokidar cannot see it come back if its parent is missing too. */
+const MISSING_POLL_MS = 250;
+
+interface ReadResult {
+  probe: string;
+  seq: number;
+  epoch: number;
+  reason: string | undefined;
+}
+
+/**
+ * The responder's in-memory copy of the flag folder: chokidar events make it fast (a flag written
+ * shows up in a few ms), rescans make it right. Events are only hints — every one of them makes us
+ * re-read the file it names, and what the file system says wins — because events can be lost
+ * (chokidar throttles, inotify queue overflow, a folder deleted and re-created under the watch,
+ * polling on NFS). Hence a settle rescan after each burst and a full reconcile every few seconds:
+ * a DC must never keep answering from a stale view, which is how the original reported OK forever.
+ */
+export class FlagView {
+  readonly folder: string;
+  /** Resolves when the first full scan is in the view: wait for it before answering anyone. */
+  readonly ready: Promise<void>;
+
+  readonly #logger: Logger;
+  readonly #usePolling: boolean;
+  readonly #pollIntervalMs: number;
+  #state: FlagViewState;
+  readonly #listeners = new Set<FlagViewListener>();
+
+  #watcher: FSWatcher | undefined;
+  /** dev:ino of the folder chokidar was started on; undefined when it started with the folder missing. */
+  #watchedId: string | undefined;
+  /** The folder failed since chokidar was started: its watch may be dead even if the folder is back. */
+  #watcherStale = false;
+  #restartChain: Promise<void> = Promise.resolve();
+  #restartQueued = false;
+
+  #scanLoop: Promise<void> | undefined;
+  #scanPending = false;
+  /**
+   * Reads finish out of order, so they are numbered: a read may change the view only if it started
+   * after the one that last did for the same probe. The epoch changes whenever the folder becomes
+   * unusable, so no read of the old folder lands in the new one.
+   */
+  #readSeq = 0;
+  #readsInFlight = 0;
+  readonly #appliedSeq = new Map<string, number>();
+  #epoch = 0;
+
+  /** Probes with a read under way; `true` means an event came during it, so read once more after. */
+  readonly #refreshing = new Map<string, boolean>();
+
+  #settleTimer: NodeJS.Timeout | undefined;
+  readonly #reconcileTimer: NodeJS.Timeout;
+  readonly #reconcileMs: number;
+  #lastScanAt = 0;
+  #closed = false;
+  readonly #closedSignal: Promise<void>;
+  #signalClosed: () => void = () => undefined;
+
+  constructor(options: FlagViewOptions) {
+    this.folder = path.resolve(options.folder);
+    this.#logger = (options.logger ?? silentLogger).child({ component: 'flag-view' });
+    this.#usePolling = options.usePolling ?? false;
+    this.#pollIntervalMs = options.pollIntervalMs ?? 1000;
+    this.#state = { folder: this.folder, folderOk: false, folderProblem: 'not scanned yet', flags: new Map() };
+    this.#closedSignal = new Promise((resolve) => (this.#signalClosed = resolve));
+    this.#reconcileMs = options.reconcileMs ?? 2000;
+    this.ready = this.#startWatcher().then(() => this.#requestScan());
+    // Ticks often but scans only when due: every reconcileMs, or every tick while the folder is missing.
+    this.#reconcileTimer = setInterval(() => {
+      if (!this.#state.folderOk || performance.now() - this.#lastScanAt >= this.#reconcileMs) void this.#requestScan();
+    }, Math.min(this.#reconcileMs, MISSING_POLL_MS));
+    this.#reconcileTimer.unref();
+  }
+
+  get state(): FlagViewState {
+    return this.#state;
+  }
+
+  /** Called after every change of the state; returns the unsubscribe function. */
+  onChange(listener: FlagViewListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#signalClosed();
+    clearInterval(this.#reconcileTimer);
+    clearTimeout(this.#settleTimer);
+    this.#listeners.clear();
+    await this.#watcher?.close();
+    await this.#restartChain;
+    await this.#scanLoop;
+  }
+
+  async #startWatcher(): Promise<void> {
+    const old = this.#watcher;
+    this.#watcher = undefined;
+    await old?.close();
+    const id = await folderId(this.folder).catch(() => undefined);
+    if (this.#closed) return;
+    this.#watchedId = id;
+    this.#watcherStale = false;
+    const watcher = watch(this.folder, {
+      depth: 0,
+      // Our own scan after 'ready' reads everything; chokidar's initial adds would only repeat it.
+      ignoreInitial: true,
+      // Any event makes us re-read the named file, so merging unlink+add buys nothing, and `atomic`
+      // would hold back every unlink for 100 ms. Temp files start with "." and are ignored below.
+      atomic: false,
+      // Flags are renamed into place complete; waiting for the size to settle would only add latency.
+      awaitWriteFinish: false,
+      usePolling: this.#usePolling,
+      interval: this.#pollIntervalMs,
+      ignored: (file, stats) =>
+        file !== this.folder &&
+        path.dirname(file) === this.folder && // ancestors: chokidar watches them while the folder is missing
+        (probeOfFlag(path.basename(file)) === undefined || stats?.isDirectory() === true),
+    });
+    this.#watcher = watcher;
+    watcher.on('all', (event, file) => this.#onEvent(event, file));
+    watcher.on('raw', (_event, evPath, details) => this.#onRaw(String(evPath), details));
+    watcher.on('error', (error) => {
+      this.#logger.warning(`watching the flag folder failed: ${errorText(error)}`, { folder: this.folder });
+      void this.#requestScan();
+    });
+    const ready = new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
+    await Promise.race([ready, this.#closedSignal]);
+  }
+
+  /** Replaces the chokidar watcher (after the folder vanished or was replaced); queued, never overlapping. */
+  #restartWatcher(): void {
+    if (this.#restartQueued || this.#closed) return;
+    this.#restartQueued = true;
+    this.#restartChain = this.#restartChain
+      .then(async () => {
+        this.#restartQueued = false;
+        await this.#startWatcher();
+        await this.#requestScan();
+      })
+      .catch((error: unknown) => this.#logger.error(`restarting the flag folder watch failed: ${errorText(error)}`));
+  }
+
+  #onEvent(event: string, file: string): void {
+    if (event === 'addDir' || event === 'unlinkDir') {
+      void this.#requestScan();
+      return;
+    }
+    if (path.dirname(file) === this.folder) this.#hint(path.basename(file));
+  }
+
+  /**
+   * fs.watch's own events, before chokidar de-duplicates them (it drops a second unlink of the same
+   * name within 100 ms): the file name is all we need to re-read. They also say what chokidar does
+   * not report: the watched folder's own deletion (its name on its own watch) and anything on an
+   * ancestor's watch, which is where chokidar waits while the folder is missing.
+   */
+  #onRaw(evPath: string, details: unknown): void {
+    const watched = (details as { watchedPath?: unknown } | undefined)?.watchedPath;
+    if (typeof watched !== 'string') return; // polling mode: its events arrive through 'all'
+    const resolved = path.resolve(watched);
+    if (resolved === this.folder && evPath === path.basename(this.folder)) void this.#requestScan();
+    else if (resolved === this.folder || path.dirname(resolved) === this.folder) this.#hint(path.basename(evPath));
+    else void this.#requestScan();
+  }
+
+  /** Something happened to this name: re-read it now, and rescan once the burst is over. */
+  #hint(fileName: string): void {
+    const probe = probeOfFlag(fileName);
+    if (probe === undefined) return;
+    void this.#refresh(probe);
+    this.#settleTimer ??= setTimeout(() => {
+      this.#settleTimer = undefined;
+      void this.#requestScan();
+    }, SETTLE_MS);
+  }
+
+  /** Runs scans one at a time; requests arriving during a scan are merged into one more scan after it. */
+  #requestScan(): Promise<void> {
+    this.#scanPending = true;
+    this.#scanLoop ??= this.#runScans();
+    return this.#scanLoop;
+  }
+
+  async #runScans(): Promise<void> {
+    try {
+      while (this.#scanPending && !this.#closed) {
+        this.#scanPending = false;
+        await this.#scan().catch((error: unknown) => this.#logger.error(`scanning the flag folder failed: ${errorText(error)}`));
+      }
+    } finally {
+      this.#scanLoop = undefined;
+    }
+  }
+
+  async #scan(): Promise<void> {
+    this.#lastScanAt = performance.now();
+    let id: string;
+    let entries;
+    try {
+      id = await folderId(this.folder);
+      entries = await readdir(this.folder, { withFileTypes: true });
+    } catch (error) {
+      this.#folderFailed(folderProblem(error));
+      return;
+    }
+    if (this.#closed) return;
+    // A watch on a folder that was replaced, or that failed meanwhile, or on an ancestor while the
+    // folder was missing, may see nothing: start a fresh one.
+    if (id !== this.#watchedId || this.#watcherStale) this.#restartWatcher();
+    const names = new Set(this.#state.flags.keys());
+    for (const entry of entries) {
+      const probe = probeOfFlag(entry.name);
+      if (probe !== undefined && !entry.isDirectory()) names.add(probe);
+    }
+    const results = await Promise.all([...names].map((probe) => this.#read(probe)));
+    // Published in one piece with folderOk, so a folder coming back never answers 200 for a moment.
+    this.#apply(results);
+  }
+
+  #folderFailed(problem: string): void {
+    this.#watcherStale = true;
+    // Restarted once per failure, not per scan: a fresh chokidar watches the parent for the folder's return.
+    if (this.#state.folderOk) this.#restartWatcher();
+    if (this.#closed || (!this.#state.folderOk && this.#state.folderProblem === problem)) return;
+    this.#epoch++;
+    this.#logger.warning(`flag folder unusable: ${problem}`, { folder: this.folder });
+    this.#publish({ folder: this.folder, folderOk: false, folderProblem: problem, flags: new Map() });
+  }
+
+  /** One read per probe at a time; events during it cost one more read, not one each. */
+  async #refresh(probe: string): Promise<void> {
+    if (this.#refreshing.has(probe)) {
+      this.#refreshing.set(probe, true);
+      return;
+    }
+    try {
+      do {
+        this.#refreshing.set(probe, false);
+        const result = await this.#read(probe);
+        if (this.#closed) return;
+        if (this.#state.folderOk) this.#apply([result]);
+        else void this.#requestScan(); // a folder coming back: only a whole scan may say what is in it
+      } while (this.#refreshing.get(probe) === true);
+    } finally {
+      this.#refreshing.delete(probe);
+    }
+  }
+
+  async #read(probe: string): Promise<ReadResult> {
+    const seq = ++this.#readSeq;
+    const epoch = this.#epoch;
+    this.#readsInFlight++;
+    let reason: string | undefined;
+    try {
+      reason = await readFlagReason(path.join(this.folder, flagFileName(probe)));
+    } catch (error) {
+      reason = `(flag unreadable: ${errorText(error)})`;
+    } finally {
+      this.#readsInFlight--;
+    }
+    return { probe, seq, epoch, reason };
+  }
+
+  /** Applies reads (and, from a scan, folderOk) as one new state; publishes only if something changed. */
+  #apply(results: ReadResult[]): void {
+    if (this.#closed) return;
+    const flags = new Map(this.#state.flags);
+    let changed = !this.#state.folderOk;
+    for (const { probe, seq, epoch, reason } of results) {
+      if (epoch !== this.#epoch || seq <= (this.#appliedSeq.get(probe) ?? 0)) continue;
+      this.#appliedSeq.set(probe, seq);
+      if (flags.get(probe) === reason) continue;
+      changed = true;
+      if (reason === undefined) flags.delete(probe);
+      else flags.set(probe, reason);
+    }
+    this.#forgetOldNames(flags);
+    if (!changed) return;
+    if (!this.#state.folderOk) this.#logger.info('flag folder readable', { folder: this.folder, flags: flags.size });
+    this.#publish({ folder: this.folder, folderOk: true, folderProblem: undefined, flags });
+  }
+
+  /** Keeps #appliedSeq as small as the folder; safe only when no older read can still come back. */
+  #forgetOldNames(flags: ReadonlyMap<string, string>): void {
+    if (this.#readsInFlight > 0 || this.#appliedSeq.size <= flags.size) return;
+    for (const probe of this.#appliedSeq.keys()) if (!flags.has(probe)) this.#appliedSeq.delete(probe);
+  }
+
+  #publish(state: FlagViewState): void {
+    this.#state = state;
+    for (const listener of this.#listeners) {
+      try {
+        listener(state);
+      } catch (error) {
+        this.#logger.error(`flag view listener failed: ${errorText(error)}`);
+      }
+    }
+  }
+}
+
+async function folderId(folder: string): Promise<string> {
+  const stats = await stat(folder);
+  return `${stats.dev}:${stats.ino}`;
+}
+
+function folderProblem(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return 'the folder does not exist';
+  if (code === 'ENOTDIR') return 'the path is not a folder';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  return `cannot list it (${code ?? errorText(error)})`;
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

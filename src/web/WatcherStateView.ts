@@ -1,0 +1,60 @@
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { parseWatcherState, STATE_FILE, type WatcherState } from '../flag-store/watcherState.ts';
+
+export interface WatcherStateSnapshot {
+  /** undefined when there is no usable state file: no watcher has run here, or it cannot be read. */
+  state: WatcherState | undefined;
+  /** Why `state` is undefined. */
+  problem: string | undefined;
+}
+
+/**
+ * The responder's copy of the watcher's heartbeat file. It is polled with a cheap stat (re-read
+ * only when it changed) rather than watched: the file is replaced every second anyway, and a
+ * poll keeps working through the folder being deleted, replaced or made unreadable.
+ */
+export class WatcherStateView {
+  readonly file: string;
+  readonly ready: Promise<void>;
+  #snapshot: WatcherStateSnapshot = { state: undefined, problem: 'not read yet' };
+  #version = '';
+  readonly #timer: NodeJS.Timeout;
+  #polling: Promise<void> | undefined;
+
+  constructor(folder: string, intervalMs = 100) {
+    this.file = path.join(folder, STATE_FILE);
+    this.ready = this.#poll();
+    this.#timer = setInterval(() => void this.#poll(), intervalMs);
+    this.#timer.unref();
+  }
+
+  get current(): WatcherStateSnapshot {
+    return this.#snapshot;
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.#timer);
+    await this.#polling;
+  }
+
+  #poll(): Promise<void> {
+    this.#polling ??= this.#read().finally(() => (this.#polling = undefined));
+    return this.#polling;
+  }
+
+  async #read(): Promise<void> {
+    try {
+      const info = await stat(this.file);
+      const version = `${info.ino}:${info.mtimeMs}:${info.size}`;
+      if (version === this.#version) return;
+      const state = parseWatcherState(await readFile(this.file, 'utf8'));
+      this.#version = state ? version : '';
+      this.#snapshot = state ? { state, problem: undefined } : { state: undefined, problem: 'the watcher state file is not valid' };
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      this.#version = '';
+      this.#snapshot = { state: undefined, problem: code === 'ENOENT' ? 'no watcher state file' : `watcher state unreadable (${code ?? String(error)})` };
+    }
+  }
+}

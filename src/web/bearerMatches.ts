@@ -1,0 +1,19 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+
+const digest = (text: string): Buffer => createHash('sha256').update(text, 'utf8').digest();
+
+/**
+ * Whether an Authorization header carries `Bearer <token>`. Both sides are hashed first so the
+ * comparison takes the same time whatever the length or content of the guess (the original's
+ * plain `!=` leaked how many leading characters were right). The scheme is case-insensitive
+ * (RFC 9110 §11.1); anything but Bearer, or an empty token, never matches.
+ */
+export function bearerMatches(header: string | undefined, token: string): boolean {
+  // Split by hand, not by a backtracking regex: the header is attacker-controlled and up to 16 KB.
+  const value = (header ?? '').trim();
+  const space = value.search(/\s/);
+  const isBearer = space > 0 && value.slice(0, space).toLowerCase() === 'bearer';
+  const presented = isBearer ? value.slice(space + 1).trim() : '';
+  const equal = timingSafeEqual(digest(presented), digest(token));
+  return equal && isBearer && presented !== '';
+}

@@ -1,0 +1,76 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * Limits against slow or greedy clients. Cloudflare sends one small GET and reads a small answer
+ * within its 5 s timeout, so anything slower than these is not a monitor and may be dropped.
+ */
+export const SERVER_LIMITS = {
+  /** Whole header block must arrive within this (slowloris). */
+  headersTimeout: 10_000,
+  /** Whole request must arrive within this. */
+  requestTimeout: 15_000,
+  /** Idle keep-alive sockets are closed after this. */
+  keepAliveTimeout: 5_000,
+  /** Any socket idle this long is closed, whatever state it is in. */
+  socketTimeout: 30_000,
+  maxHeadersCount: 64,
+  maxHeaderSize: 16 * 1024,
+  /** Recycle sockets now and then, so one client cannot pin one forever. */
+  maxRequestsPerSocket: 1000,
+} as const;
+
+export interface StartServerOptions {
+  host: string;
+  port: number;
+  /** How long close() lets answers in progress finish before cutting their sockets. */
+  closeGraceMs?: number;
+}
+
+export interface RunningServer {
+  server: http.Server;
+  /** Where it actually listens (port 0 asks the OS for a free port). */
+  address: AddressInfo;
+  /** Stops accepting, ends idle keep-alive sockets at once, busy ones after the grace period. */
+  close(): Promise<void>;
+}
+
+/** Listens with the app's callback on host:port; rejects with a message naming both if it cannot. */
+export async function startServer(app: { callback(): http.RequestListener }, options: StartServerOptions): Promise<RunningServer> {
+  const server = http.createServer(
+    {
+      headersTimeout: SERVER_LIMITS.headersTimeout,
+      requestTimeout: SERVER_LIMITS.requestTimeout,
+      keepAliveTimeout: SERVER_LIMITS.keepAliveTimeout,
+      maxHeaderSize: SERVER_LIMITS.maxHeaderSize,
+    },
+    app.callback(),
+  );
+  server.keepAliveTimeout = SERVER_LIMITS.keepAliveTimeout;
+  server.timeout = SERVER_LIMITS.socketTimeout;
+  server.maxHeadersCount = SERVER_LIMITS.maxHeadersCount;
+  server.maxRequestsPerSocket = SERVER_LIMITS.maxRequestsPerSocket;
+
+  await new Promise<void>((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException): void => {
+      reject(new Error(`cannot listen on ${options.host}:${options.port}: ${error.code ?? error.message}`, { cause: error }));
+    };
+    server.once('error', onError);
+    server.listen({ host: options.host, port: options.port }, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> =>
+    (closing ??= new Promise<void>((resolve) => {
+      const cut = setTimeout(() => server.closeAllConnections(), options.closeGraceMs ?? 2000);
+      server.close(() => {
+        clearTimeout(cut);
+        resolve();
+      });
+      server.closeIdleConnections();
+    }));
+  return { server, address: server.address() as AddressInfo, close };
+}

@@ -1,0 +1,83 @@
+import type { FlagViewState } from './FlagView.ts';
+import { plainLine } from './plainLine.ts';
+import type { WatcherStateSnapshot } from './WatcherStateView.ts';
+
+/** Cloudflare reads 10 KB at most and shows none of it; the body is for a human with curl. */
+export const MAX_BODY_BYTES = 4096;
+/** One chatty reason must leave room for the other dead probes. */
+export const MAX_REASON_CHARS = 300;
+
+/** What the responder knows of the watcher's heartbeat, to tell a fresh result from a stale one. */
+export interface Freshness {
+  watcher: WatcherStateSnapshot;
+  /** Epoch ms, the same clock the watcher writes with. */
+  now: number;
+  /** `WatchMan.stale_grace` in ms. */
+  graceMs: number;
+}
+
+export interface Verdict {
+  status: 200 | 503;
+  /** text/plain, ends with a newline, always under MAX_BODY_BYTES bytes. */
+  body: string;
+  /** Enabled probes that count as failing (flagged, pending or without a fresh result), sorted: for logs. */
+  dead: string[];
+}
+
+const seconds = (ms: number): string => `${Math.max(0, Math.round(ms / 1000))} s`;
+const NO_WATCHER = '(is the watcher running?)';
+
+/**
+ * Why a probe without a flag still counts as failing, or undefined when its last result is fresh:
+ * completed within `period + timeout + grace`. Without this, a stopped or frozen watcher would
+ * leave the last answer standing forever, which is how the original reported OK for a dead DC.
+ */
+function staleness(probe: string, { watcher, now, graceMs }: Freshness): string | undefined {
+  const state = watcher.state;
+  if (!state) return `no result ${NO_WATCHER}`;
+  const published = state.probes[probe];
+  const heartbeatAge = now - state.written_at;
+  if (!published) return heartbeatAge > 2000 + graceMs ? `no result for ${seconds(heartbeatAge)} ${NO_WATCHER}` : 'pending';
+  const limit = published.period_ms + published.timeout_ms + graceMs;
+  if (published.checked_at === null) return heartbeatAge > limit ? `no result for ${seconds(heartbeatAge)} ${NO_WATCHER}` : 'pending';
+  const age = now - published.checked_at;
+  return age > limit ? `no result for ${seconds(age)} ${NO_WATCHER}` : undefined;
+}
+
+/**
+ * The answer to the Cloudflare monitor, in the seed's words. An enabled probe fails when it has a
+ * flag, or when the watcher has no fresh result for it (pending, stopped, frozen). Flags of
+ * disabled or unknown probes are ignored: an operator disabling a probe must be able to turn the
+ * DC green without hunting down its flag file. A folder that cannot be read is a 503: not knowing
+ * is not "OK".
+ */
+export function verdict(enabledProbes: Iterable<string>, state: FlagViewState, serverName: string, freshness: Freshness): Verdict {
+  const header = `Server: ${plainLine(serverName, 200)} reports:`;
+  if (!state.folderOk) {
+    return { status: 503, body: `${header}\nflag folder missing: ${plainLine(state.folderProblem ?? 'unknown problem', MAX_REASON_CHARS)}\n`, dead: [] };
+  }
+  const reasons = new Map<string, string>();
+  for (const probe of [...new Set(enabledProbes)].sort()) {
+    const reason = state.flags.get(probe) ?? staleness(probe, freshness);
+    if (reason !== undefined) reasons.set(probe, reason);
+  }
+  const dead = [...reasons.keys()];
+  if (dead.length === 0) return { status: 200, body: `${header}\nOK\n`, dead };
+
+  const lines = [header];
+  let bytes = Buffer.byteLength(header) + 1;
+  // Room for the "… and N more" line is kept free from the start, so it always fits.
+  const reserve = Buffer.byteLength(`… and ${dead.length} more\n`);
+  for (const [index, probe] of dead.entries()) {
+    const line = `The ${plainLine(probe, 200)} is DEAD! ${plainLine(reasons.get(probe) ?? '', MAX_REASON_CHARS)}`;
+    const size = Buffer.byteLength(line) + 1;
+    const isLast = index === dead.length - 1;
+    if (bytes + size + (isLast ? 0 : reserve) >= MAX_BODY_BYTES) {
+      lines.push(`… and ${dead.length - index} more`);
+      break;
+    }
+    lines.push(line);
+    bytes += size;
+  }
+  return { status: 503, body: lines.join('\n') + '\n', dead };
+}

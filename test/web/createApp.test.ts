@@ -1,0 +1,166 @@
+import test from 'ava';
+import { createLogger } from '../../src/log/createLogger.ts';
+import type { LogRecord } from '../../src/log/Logger.ts';
+import { createApp, type AppDeps } from '../../src/web/createApp.ts';
+import type { FlagViewState } from '../../src/web/FlagView.ts';
+import { startServer } from '../helpers/httpServers.ts';
+import { freshFor } from '../helpers/freshness.ts';
+import { request, type Answer } from './request.ts';
+
+const TOKEN = 'WyI1NTE1MjhmNDMxY2Q3NTEwOTQxY2ZhYTgi.B_bF8g.t1oUMxHr';
+const AUTH = { Authorization: `Bearer ${TOKEN}` };
+
+interface Setup {
+  flags?: Record<string, string>;
+  enabled?: string[];
+  token?: string | undefined;
+  web?: { base_url: string; name: string };
+  getState?: () => FlagViewState;
+}
+
+/** The real app behind a real socket; the flag state is an input here (FlagView has its own tests). */
+async function serve(t: { teardown(fn: () => Promise<void>): void }, setup: Setup = {}) {
+  const records: LogRecord[] = [];
+  const web = setup.web ?? { base_url: '/', name: 'DC-1' };
+  const state: FlagViewState = { folder: '/flags', folderOk: true, folderProblem: undefined, flags: new Map(Object.entries(setup.flags ?? {})) };
+  const deps: AppDeps = {
+    getState: setup.getState ?? (() => state),
+    getEnabledProbes: () => setup.enabled ?? ['elastic', 'mongo'],
+    getWebConfig: () => web,
+    getToken: () => ('token' in setup ? setup.token : TOKEN),
+    getFreshness: () => freshFor(setup.enabled ?? ['elastic', 'mongo']),
+    logger: createLogger({ level: 'debug', sinks: [(record) => records.push(record)] }),
+  };
+  const server = await startServer(createApp(deps).callback());
+  t.teardown(() => server.close());
+  return { origin: server.origin, records, web };
+}
+
+function assertPlainNoStore(t: { is(a: unknown, b: unknown, m?: string): void }, answer: Answer): void {
+  t.is(answer.headers['cache-control'], 'no-store', 'Cache-Control');
+  t.is(answer.headers['content-type'], 'text/plain; charset=utf-8', 'Content-Type');
+}
+
+test('all probes alive: 200 with the server name and OK', async (t) => {
+  const { origin } = await serve(t);
+  const answer = await request(origin, '/', { headers: AUTH });
+  t.is(answer.status, 200);
+  t.is(answer.body, 'Server: DC-1 reports:\nOK\n');
+  assertPlainNoStore(t, answer);
+});
+
+test('dead enabled probes: 503 listing each with its reason; disabled and unknown flags ignored', async (t) => {
+  const { origin } = await serve(t, { flags: { mongo: 'timeout after 2 s', elastic: 'status 500 not in [200]', old: 'x', redis: 'y' }, enabled: ['elastic', 'mongo'] });
+  const answer = await request(origin, '/', { headers: AUTH });
+  t.is(answer.status, 503);
+  t.is(answer.body, 'Server: DC-1 reports:\nThe elastic is DEAD! status 500 not in [200]\nThe mongo is DEAD! timeout after 2 s\n');
+  assertPlainNoStore(t, answer);
+});
+
+test('missing, wrong or non-Bearer credentials: 511 Auth ERR naming no probe', async (t) => {
+  const { origin } = await serve(t, { flags: { elastic: 'status 500' } });
+  const attempts: Record<string, string | undefined> = {
+    missing: undefined,
+    wrong: 'Bearer not-the-token',
+    prefix: `Bearer ${TOKEN.slice(0, -1)}`,
+    longer: `Bearer ${TOKEN}x`,
+    basic: `Basic ${Buffer.from(`user:${TOKEN}`).toString('base64')}`,
+    bareToken: TOKEN,
+    empty: 'Bearer ',
+  };
+  for (const [label, header] of Object.entries(attempts)) {
+    const answer = await request(origin, '/', { headers: header === undefined ? {} : { Authorization: header } });
+    t.is(answer.status, 511, label);
+    t.is(answer.body, 'Auth ERR\n', label);
+    t.false(answer.body.includes('elastic'), label);
+    assertPlainNoStore(t, answer);
+  }
+});
+
+test('the Bearer scheme is case-insensitive and surrounding spaces are tolerated', async (t) => {
+  const { origin } = await serve(t);
+  t.is((await request(origin, '/', { headers: { Authorization: `bearer   ${TOKEN} ` } })).status, 200);
+});
+
+test('no token configured: open to anyone', async (t) => {
+  const { origin } = await serve(t, { token: undefined, flags: { elastic: 'down' } });
+  const answer = await request(origin, '/');
+  t.is(answer.status, 503);
+  t.true(answer.body.includes('The elastic is DEAD! down'));
+});
+
+test('HEAD: same status and headers as GET, no body', async (t) => {
+  const { origin } = await serve(t, { flags: { elastic: 'down' } });
+  const get = await request(origin, '/', { headers: AUTH });
+  const head = await request(origin, '/', { method: 'HEAD', headers: AUTH });
+  t.is(head.status, 503);
+  t.is(head.body, '');
+  t.is(head.headers['content-length'], String(Buffer.byteLength(get.body)));
+  assertPlainNoStore(t, head);
+  t.is((await request(origin, '/', { method: 'HEAD' })).status, 511);
+});
+
+test('other paths: 404, with or without a token', async (t) => {
+  const { origin } = await serve(t, { web: { base_url: '/health', name: 'DC-1' } });
+  for (const path of ['/', '/health/x', '/healthz', '/HEALTH']) {
+    const answer = await request(origin, path, { headers: AUTH });
+    t.is(answer.status, 404, path);
+    t.is(answer.body, 'Not Found\n');
+    assertPlainNoStore(t, answer);
+  }
+  t.is((await request(origin, '/health?from=cloudflare', { headers: AUTH })).status, 200);
+});
+
+test('other methods on the base path: 405 with Allow: GET, HEAD', async (t) => {
+  const { origin } = await serve(t);
+  for (const method of ['POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH']) {
+    const answer = await request(origin, '/', { method, headers: AUTH });
+    t.is(answer.status, 405, method);
+    t.is(answer.headers.allow, 'GET, HEAD', method);
+    assertPlainNoStore(t, answer);
+  }
+});
+
+test('an error while answering: 500 with a plain body, no stack, logged', async (t) => {
+  const { origin, records } = await serve(t, {
+    getState: () => {
+      throw new Error('view exploded at /secret/path');
+    },
+  });
+  const answer = await request(origin, '/', { headers: AUTH });
+  t.is(answer.status, 500);
+  t.is(answer.body, 'Internal Server Error\n');
+  assertPlainNoStore(t, answer);
+  t.true(records.some((r) => r.level === 'error' && r.message.includes('view exploded')));
+  t.is((await request(origin, '/', { headers: AUTH })).status, 500, 'still serving');
+});
+
+test('base_url and name are read per request, so a reload takes effect; special characters match literally', async (t) => {
+  const { origin, web } = await serve(t);
+  web.base_url = '/health:dc1(a)';
+  web.name = 'DC-2';
+  t.is((await request(origin, '/', { headers: AUTH })).status, 404);
+  const answer = await request(origin, '/health:dc1(a)', { headers: AUTH });
+  t.is(answer.status, 200);
+  t.is(answer.body, 'Server: DC-2 reports:\nOK\n');
+  t.is((await request(origin, '/health:dc1a', { headers: AUTH })).status, 404);
+});
+
+test('the token never reaches the log', async (t) => {
+  const { origin, records } = await serve(t, { flags: { elastic: 'down' } });
+  await request(origin, '/', { headers: AUTH });
+  await request(origin, '/', { headers: { Authorization: 'Bearer guess' } });
+  await request(origin, '/nope', { headers: AUTH });
+  t.true(records.length > 0);
+  const logged = JSON.stringify(records);
+  t.false(logged.includes(TOKEN));
+  t.false(logged.includes('guess'));
+});
+
+test('a change of answer is logged once, not per request', async (t) => {
+  const { origin, records } = await serve(t, { flags: { elastic: 'down' } });
+  for (let i = 0; i < 3; i++) await request(origin, '/', { headers: AUTH });
+  const changes = records.filter((r) => r.message.startsWith('now answering'));
+  t.is(changes.length, 1);
+  t.is(changes[0]?.fields.dead, 'elastic');
+});

@@ -1,0 +1,105 @@
+import test from 'ava';
+import type { WatcherState } from '../../src/flag-store/watcherState.ts';
+import type { FlagViewState } from '../../src/web/FlagView.ts';
+import { MAX_BODY_BYTES, verdict as judge, type Freshness } from '../../src/web/verdict.ts';
+import { freshFor } from '../helpers/freshness.ts';
+
+/** Every probe checked just now: these tests are about flags; freshness has its own below. */
+const verdict = (probes: Iterable<string>, flags: FlagViewState, name: string) => judge(probes, flags, name, freshFor([...probes]));
+
+const state = (flags: Record<string, string>, folderOk = true): FlagViewState => ({
+  folder: '/flags',
+  folderOk,
+  folderProblem: folderOk ? undefined : 'the folder does not exist',
+  flags: new Map(Object.entries(flags)),
+});
+
+test('no dead enabled probe: 200 and OK', (t) => {
+  t.deepEqual(verdict(['elastic', 'mongo'], state({}), 'DC-1'), { status: 200, body: 'Server: DC-1 reports:\nOK\n', dead: [] });
+});
+
+test('dead enabled probes: 503, one line each with the reason, sorted by name', (t) => {
+  const result = verdict(new Set(['mongo', 'elastic', 'sql']), state({ mongo: 'timeout after 2 s', elastic: 'status 500' }), 'DC-1');
+  t.is(result.status, 503);
+  t.is(result.body, 'Server: DC-1 reports:\nThe elastic is DEAD! status 500\nThe mongo is DEAD! timeout after 2 s\n');
+  t.deepEqual(result.dead, ['elastic', 'mongo']);
+});
+
+test('flags of disabled or unknown probes are ignored', (t) => {
+  const result = verdict(['elastic'], state({ mongo: 'down', stranger: 'down' }), 'DC-1');
+  t.is(result.status, 200);
+  t.false(result.body.includes('mongo'));
+  t.false(result.body.includes('stranger'));
+});
+
+test('an unreadable flag folder is a 503, not an OK', (t) => {
+  const result = verdict(['elastic'], state({}, false), 'DC-1');
+  t.is(result.status, 503);
+  t.is(result.body, 'Server: DC-1 reports:\nflag folder missing: the folder does not exist\n');
+});
+
+test('many dead probes: the body stays under 4 KB and says how many were left out', (t) => {
+  const names = Array.from({ length: 200 }, (_, i) => `probe-${String(i).padStart(3, '0')}`);
+  const flags = Object.fromEntries(names.map((name) => [name, `connection refused by ${name}.internal:9200 after 3 retries`]));
+  const result = verdict(names, state(flags), 'DC-1');
+  t.is(result.status, 503);
+  t.true(Buffer.byteLength(result.body) < MAX_BODY_BYTES, `${Buffer.byteLength(result.body)} bytes`);
+  const lines = result.body.trimEnd().split('\n');
+  const shown = lines.filter((line) => line.startsWith('The ')).length;
+  t.true(shown > 10);
+  t.is(lines.at(-1), `… and ${names.length - shown} more`);
+  t.is(lines[1], 'The probe-000 is DEAD! connection refused by probe-000.internal:9200 after 3 retries');
+});
+
+test('one huge reason is shortened, not dropped', (t) => {
+  const result = verdict(['a', 'b'], state({ a: 'x'.repeat(10_000), b: 'short' }), 'DC-1');
+  const lines = result.body.trimEnd().split('\n');
+  t.is(lines.length, 3);
+  t.true(lines[1]!.endsWith('…'));
+  t.is(lines[2], 'The b is DEAD! short');
+  t.true(Buffer.byteLength(result.body) < MAX_BODY_BYTES);
+});
+
+test('control characters in reasons and the server name cannot forge extra lines', (t) => {
+  const result = verdict(['a'], state({ a: 'bad\u0007 thing\rThe b is DEAD! fake' }), 'DC\n1');
+  t.is(result.body, 'Server: DC reports:\nThe a is DEAD! bad  thing\n');
+});
+
+const NOW = 1_800_000_000_000;
+const heartbeat = (probes: WatcherState['probes'], writtenAgoMs = 0): Freshness => ({
+  watcher: { state: { version: 1, pid: 1, written_at: NOW - writtenAgoMs, probes }, problem: undefined },
+  now: NOW,
+  graceMs: 5000,
+});
+const probe = (checkedAgoMs: number | null, period = 3000, timeout = 2000) => ({
+  state: 'up' as const,
+  checked_at: checkedAgoMs === null ? null : NOW - checkedAgoMs,
+  period_ms: period,
+  timeout_ms: timeout,
+});
+
+test('a result older than period + timeout + grace fails closed, naming the age', (t) => {
+  const fresh = judge(['elastic'], state({}), 'DC-1', heartbeat({ elastic: probe(9_999) }));
+  t.is(fresh.status, 200);
+  const stale = judge(['elastic'], state({}), 'DC-1', heartbeat({ elastic: probe(14_000) }, 14_000));
+  t.is(stale.status, 503);
+  t.is(stale.body, 'Server: DC-1 reports:\nThe elastic is DEAD! no result for 14 s (is the watcher running?)\n');
+});
+
+test('no watcher state at all: every enabled probe fails, saying why', (t) => {
+  const result = judge(['a', 'b'], state({}), 'DC-1', { watcher: { state: undefined, problem: 'no watcher state file' }, now: NOW, graceMs: 5000 });
+  t.is(result.status, 503);
+  t.is(result.body, 'Server: DC-1 reports:\nThe a is DEAD! no result (is the watcher running?)\nThe b is DEAD! no result (is the watcher running?)\n');
+});
+
+test('before its first result a probe is pending (failing); a probe the watcher does not know yet too', (t) => {
+  const result = judge(['new', 'starting'], state({}), 'DC-1', heartbeat({ starting: probe(null) }));
+  t.is(result.body, 'Server: DC-1 reports:\nThe new is DEAD! pending\nThe starting is DEAD! pending\n');
+  const frozen = judge(['new', 'starting'], state({}), 'DC-1', heartbeat({ starting: probe(null) }, 60_000));
+  t.is(frozen.body, 'Server: DC-1 reports:\nThe new is DEAD! no result for 60 s (is the watcher running?)\nThe starting is DEAD! no result for 60 s (is the watcher running?)\n');
+});
+
+test('a flag wins over freshness: its reason is shown', (t) => {
+  const result = judge(['elastic'], state({ elastic: 'status 500 not in [200]' }), 'DC-1', heartbeat({ elastic: probe(60_000) }));
+  t.is(result.body, 'Server: DC-1 reports:\nThe elastic is DEAD! status 500 not in [200]\n');
+});
