@@ -6,6 +6,7 @@ import { EXIT } from './exitCodes.ts';
 import { runCommand } from './runCommand.ts';
 import { validateCommand } from './validateCommand.ts';
 import { watcherCommand } from './watcherCommand.ts';
+import { webCommand } from './webCommand.ts';
 
 type Action = (configFile: string, io: CommandIO) => Promise<number>;
 
@@ -31,6 +32,7 @@ export function buildProgram(io: CommandIO, done: (code: number) => void): Comma
     .action(async (opts: { json?: boolean }, command: Command) => {
       await run((file, io2) => checkCommand(file, opts.json === true, io2))(opts, command);
     });
+  program.command('web').description('answer the Cloudflare monitor: 200 OK, or 503 and the dead probes').action(run(webCommand));
   program.command('run').description('start the watcher and the web responder as two supervised processes (npm start)').action(run(runCommand));
   program.command('validate').description('load the config and every probe module it names; print a summary').action(run(validateCommand));
   return program;

@@ -4,6 +4,7 @@ import { loadConfig } from '../config/loadConfig.ts';
 import { createProcessLogger } from '../log/createProcessLogger.ts';
 import { Supervisor } from '../supervisor/Supervisor.ts';
 import type { CommandIO } from './CommandIO.ts';
+import { PARENT_ENV } from './followParent.ts';
 import { EXIT, type ExitCode } from './exitCodes.ts';
 import { waitForSignal } from './waitForSignal.ts';
 
@@ -19,13 +20,17 @@ export async function runCommand(configFile: string, io: CommandIO): Promise<Exi
   const { logger: log, close } = createProcessLogger(config.Generic.log, 'supervisor', { write: io.out });
   const supervisor = new Supervisor({
     children: ['watcher', 'web'].map((name) => ({ name, command: process.execPath, args: [BIN, name, '-c', file] })),
-    spawn: ({ command, args }) => spawn(command, args, { stdio: ['ignore', 'inherit', 'inherit'], env: io.env }),
+    spawn: ({ command, args }) => spawn(command, args, { stdio: ['ignore', 'inherit', 'inherit'], env: { ...io.env, [PARENT_ENV]: String(process.pid) } }),
     log,
   });
   const signal = waitForSignal(io.signals);
+  // Both children reload their config on SIGHUP; `kill -HUP <supervisor>` should mean the same.
+  const hangup = (): void => supervisor.signal('SIGHUP');
+  io.signals.on('SIGHUP', hangup);
   supervisor.start();
   const received = await signal;
   log.info(`${received}: stopping the watcher and the responder`);
+  io.signals.off('SIGHUP', hangup);
   await supervisor.stop();
   log.info('stopped');
   await close(500);

@@ -55,6 +55,11 @@ export class Supervisor {
     for (const slot of this.#slots) this.#launch(slot);
   }
 
+  /** Sends `signal` to every running child. */
+  signal(signal: NodeJS.Signals): void {
+    for (const slot of this.#slots) if (slot.process?.exitCode === null) slot.process.kill(signal);
+  }
+
   /** Forwards SIGTERM to every child; resolves once all are gone (SIGKILL after the stop timeout). */
   async stop(): Promise<void> {
     this.#stopping = true;

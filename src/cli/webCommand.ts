@@ -1,0 +1,82 @@
+import { LiveConfig } from '../config/LiveConfig.ts';
+import { loadConfig } from '../config/loadConfig.ts';
+import { restartNeeded } from '../config/restartNeeded.ts';
+import { createProcessLogger } from '../log/createProcessLogger.ts';
+import { createApp } from '../web/createApp.ts';
+import { FlagView } from '../web/FlagView.ts';
+import { readToken } from '../web/readToken.ts';
+import { startServer } from '../web/startServer.ts';
+import { WatcherStateView } from '../web/WatcherStateView.ts';
+import type { CommandIO } from './CommandIO.ts';
+import { EXIT, type ExitCode } from './exitCodes.ts';
+import { followParent } from './followParent.ts';
+import { waitForSignal, within } from './waitForSignal.ts';
+
+/** The token of the bundled config.yaml: fine for the README's first curl, never for production. */
+const EXAMPLE_TOKEN = 'change-me';
+
+/** `deadpool web`: answers Cloudflare's monitor from memory, following config.yaml as it changes. */
+export async function webCommand(configFile: string, io: CommandIO): Promise<ExitCode> {
+  const first = await loadConfig(configFile);
+  const { config } = first;
+  const { logger: log, close } = createProcessLogger(config.Generic.log, 'web', { write: io.out });
+  let access = await readToken(config.WEB, io.env);
+  const warnAboutToken = (): void => {
+    if (access.token === undefined) log.warning('no access token configured: the responder answers anyone (set DEADPOOL_ACCESS_TOKEN or WEB.access_token_file)');
+    else if (access.token === EXAMPLE_TOKEN) log.warning(`the access token is the bundled example "${EXAMPLE_TOKEN}": change it before exposing this port`);
+    else log.info(`access token from ${access.from}`);
+  };
+  warnAboutToken();
+
+  const folder = config.WatchMan.probe_status_folder;
+  const flags = new FlagView({ folder, logger: log });
+  const heartbeat = new WatcherStateView(folder);
+  await Promise.all([flags.ready, heartbeat.ready]);
+
+  const live = new LiveConfig(first, {
+    log,
+    signals: io.signals,
+    apply: async (next, previous) => {
+      for (const key of restartNeeded(previous.config, next.config, 'web')) log.warning(`${key} changed: restart the responder to apply it`);
+      try {
+        const nextAccess = await readToken(next.config.WEB, io.env);
+        if (nextAccess.token !== access.token || nextAccess.from !== access.from) {
+          access = nextAccess;
+          warnAboutToken();
+        }
+      } catch (error) {
+        log.error(`${(error as Error).message}; keeping the previous token`);
+      }
+    },
+  });
+  const enabled = (): string[] => live.current.probes.filter((p) => p.enabled).map((p) => p.name);
+  const app = createApp({
+    getState: () => flags.state,
+    getEnabledProbes: enabled,
+    getWebConfig: () => live.current.config.WEB,
+    getToken: () => access.token,
+    getFreshness: () => ({ watcher: heartbeat.current, now: Date.now(), graceMs: live.current.config.WatchMan.stale_grace * 1000 }),
+    logger: log,
+  });
+  const shutdown = (): Promise<unknown> => Promise.all([flags.close(), heartbeat.close(), live.close()]);
+  let server;
+  try {
+    server = await startServer(app, { host: config.WEB.host, port: config.WEB.port, closeGraceMs: 1000 });
+  } catch (error) {
+    await shutdown();
+    throw error;
+  }
+  await live.start();
+  const signal = waitForSignal(io.signals);
+  log.info(`answering on http://${config.WEB.host}:${server.address.port}${config.WEB.base_url} for ${enabled().length} enabled probe(s); flags in ${folder}`);
+  const unfollow = followParent(io.env, () => {
+    log.error('the supervisor is gone: stopping');
+    process.kill(process.pid, 'SIGTERM');
+  });
+  const received = await signal;
+  unfollow();
+  log.info(`${received}: stopping`);
+  await within(2000, Promise.all([server.close(), shutdown()]));
+  await close(300);
+  return EXIT.OK;
+}

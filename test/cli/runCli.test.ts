@@ -1,0 +1,69 @@
+import test from 'ava';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { startDeadpool } from '../helpers/deadpoolProcess.ts';
+import { ask, freePort } from '../helpers/responderClient.ts';
+import { startToggleBackend } from '../helpers/toggleBackend.ts';
+import { waitFor } from '../helpers/waitFor.ts';
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+test('deadpool run: 200 with a healthy backend, 503 naming the probe when it fails, 200 again; SIGTERM stops every process', async (t) => {
+  const backend = await startToggleBackend();
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'deadpool-run-'));
+  t.teardown(async () => {
+    await backend.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+  const port = await freePort();
+  await writeFile(
+    path.join(dir, 'config.yaml'),
+    `WEB: { host: 127.0.0.1, port: ${port}, access_token: e2e-token, name: DC-1 }
+probes:
+  elastic:
+    module: url_probe
+    period: 0.3
+    query: { url: '${backend.url}', timeout: 0.5 }
+    success_criteria:
+      status: { type: status_in, query: [200] }
+`,
+  );
+  const run = startDeadpool(['run', '-c', path.join(dir, 'config.yaml')]);
+  t.teardown(() => {
+    run.child.kill('SIGKILL');
+  });
+  const origin = `http://127.0.0.1:${port}`;
+  await waitFor(async () => (await ask(origin, 'e2e-token')).status === 200, 20_000, 'the first 200');
+
+  backend.setHealthy(false);
+  const dead = await waitFor(async () => {
+    const answer = await ask(origin, 'e2e-token');
+    return answer.status === 503 ? answer : undefined;
+  }, 5000, 'a 503');
+  t.is(dead.body, 'Server: DC-1 reports:\nThe elastic is DEAD! status 500 not in [200]\n');
+
+  backend.setHealthy(true);
+  const ok = await waitFor(async () => {
+    const answer = await ask(origin, 'e2e-token');
+    return answer.status === 200 ? answer : undefined;
+  }, 5000, '200 again');
+  t.is(ok.body, 'Server: DC-1 reports:\nOK\n');
+  t.is((await ask(origin, 'wrong')).status, 511);
+
+  const pids = [...run.stdout.matchAll(/started (?:watcher|web) \(pid (\d+)\)/g)].map((m) => Number(m[1]));
+  t.is(pids.length, 2);
+  t.true(pids.every(alive));
+  const stopAt = Date.now();
+  run.child.kill('SIGTERM');
+  t.is(await run.exited(6000), 0);
+  t.true(Date.now() - stopAt < 5000, 'within 5 s');
+  t.false(pids.some(alive), 'both children are gone');
+});
