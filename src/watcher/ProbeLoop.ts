@@ -27,6 +27,8 @@ export interface ProbeLoopDeps {
   log: Logger;
   clock: Clock;
   onCheck?: (event: CheckEvent) => void;
+  /** A flag could not be written because the folder is gone or is not a folder any more. */
+  onFolderTrouble?: () => void;
 }
 
 /**
@@ -76,9 +78,18 @@ export class ProbeLoop {
     await this.#running;
   }
 
-  /** Rewrites the flag from memory, e.g. after the folder was deleted under us. */
-  async restoreFlag(): Promise<void> {
-    if (this.state === 'down') await this.#writeFlag();
+  /** The flag this probe should have now, or undefined when it should have none. */
+  flagText(): string | undefined {
+    if (this.state !== 'down') return undefined;
+    const lastCheck = this.#lastCheck ?? new Date(this.#deps.clock.now());
+    return formatFlag({
+      probe: this.spec.name,
+      module: this.spec.moduleName,
+      reason: this.#lastReason,
+      since: this.#downSince ?? lastCheck,
+      lastCheck,
+      failures: this.#thresholds.failures,
+    });
   }
 
   #schedule(plannedStart: number): void {
@@ -140,23 +151,15 @@ export class ProbeLoop {
         this.#downSince = undefined;
       }
     } catch (error) {
-      this.#log.error(`cannot update flag in ${this.#deps.flags.folder}: ${(error as Error).message}`, { state: this.state });
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') this.#deps.onFolderTrouble?.();
+      else this.#log.error(`cannot update flag in ${this.#deps.flags.folder}: ${(error as Error).message}`, { state: this.state });
     }
   }
 
   async #writeFlag(): Promise<void> {
     this.#flagMayExist = true;
-    const lastCheck = this.#lastCheck ?? new Date(this.#deps.clock.now());
-    await this.#deps.flags.write(
-      this.spec.name,
-      formatFlag({
-        probe: this.spec.name,
-        module: this.spec.moduleName,
-        reason: this.#lastReason,
-        since: this.#downSince ?? lastCheck,
-        lastCheck,
-        failures: this.#thresholds.failures,
-      }),
-    );
+    const text = this.flagText();
+    if (text !== undefined) await this.#deps.flags.write(this.spec.name, text);
   }
 }

@@ -1,10 +1,11 @@
-import { stat } from 'node:fs/promises';
+import { chmod, rename, stat } from 'node:fs/promises';
 import type { ProbeSpec } from '../config/ProbeSpec.ts';
+import { flagFileName } from '../flag-store/flagFormat.ts';
 import type { FlagStore } from '../flag-store/FlagStore.ts';
 import { STATE_FILE, type WatcherState } from '../flag-store/watcherState.ts';
 import type { Logger } from '../log/Logger.ts';
 import { systemClock, type Clock } from './Clock.ts';
-import { ProbeLoop, type CheckEvent } from './ProbeLoop.ts';
+import { ProbeLoop, type CheckEvent, type ProbeLoopDeps } from './ProbeLoop.ts';
 
 export interface WatcherDeps {
   flags: FlagStore;
@@ -20,18 +21,20 @@ export interface WatcherDeps {
 
 /** Runs one ProbeLoop per enabled probe and keeps the flag folder in line with them. */
 export class Watcher {
-  readonly #deps: Required<Omit<WatcherDeps, 'onCheck'>> & Pick<WatcherDeps, 'onCheck'>;
+  readonly #deps: Required<WatcherDeps> & ProbeLoopDeps;
   readonly #loops = new Map<string, ProbeLoop>();
   #guardTimer: unknown;
   #publishTimer: unknown;
+  #repairing: Promise<void> | undefined;
   #stopped = false;
 
   constructor(deps: WatcherDeps) {
     const onCheck = deps.onCheck;
     this.#deps = {
       clock: systemClock,
-      guardIntervalMs: 1000,
+      guardIntervalMs: 500,
       ...deps,
+      onFolderTrouble: () => void this.#repair(),
       // A change of state is published at once; results in between ride on the heartbeat.
       onCheck: (event) => {
         if (event.transition) this.#publishSoon();
@@ -45,7 +48,7 @@ export class Watcher {
   }
 
   async start(specs: readonly ProbeSpec[]): Promise<void> {
-    await this.#deps.flags.ensureFolder();
+    await this.#repair();
     await this.apply(specs);
     this.#guard();
   }
@@ -93,7 +96,7 @@ export class Watcher {
   #guard(): void {
     if (this.#stopped) return;
     this.#guardTimer = this.#deps.clock.setTimeout(() => {
-      void this.#checkFolder()
+      void this.#repair()
         .then(() => this.#publish())
         .finally(() => this.#guard());
     }, this.#deps.guardIntervalMs);
@@ -125,16 +128,54 @@ export class Watcher {
     }
   }
 
+  /** Repairs the folder if needed; concurrent requests (several probes failing to write) share one repair. */
+  #repair(): Promise<void> {
+    this.#repairing ??= this.#checkFolder().finally(() => (this.#repairing = undefined));
+    return this.#repairing;
+  }
+
+  /** Every file the folder should hold now: the flags of probes that are down, and the state file. */
+  #folderContent(): Map<string, string> {
+    const files = new Map<string, string>();
+    for (const [name, loop] of this.#loops) {
+      const text = loop.flagText();
+      if (text !== undefined) files.set(flagFileName(name), text);
+    }
+    files.set(STATE_FILE, JSON.stringify(this.snapshot()) + '\n');
+    return files;
+  }
+
+  /**
+   * The folder belongs to the watcher: deleted, it is rebuilt with every current flag in one
+   * rename; replaced by a plain file, the file is moved aside (never deleted) first; made
+   * unusable to its owner (chmod 000), its mode is reset to 755 and every flag rewritten.
+   */
   async #checkFolder(): Promise<void> {
     const { flags, log } = this.#deps;
-    const present = await stat(flags.folder).then((s) => s.isDirectory(), () => false);
-    if (present) return;
     try {
-      await flags.ensureFolder();
-      await Promise.all([...this.#loops.values()].map((loop) => loop.restoreFlag()));
-      log.warning(`flag folder ${flags.folder} was missing: recreated it with every current flag`);
+      let info = await stat(flags.folder).catch((error: NodeJS.ErrnoException) => {
+        if (error.code === 'ENOENT') return undefined;
+        throw error;
+      });
+      if (info && !info.isDirectory()) {
+        const aside = `${flags.folder}.not-a-folder.${Date.now()}`;
+        await rename(flags.folder, aside);
+        log.warning(`${flags.folder} was a file, not a folder: moved it to ${aside}`);
+        info = undefined;
+      }
+      if (!info) {
+        const files = this.#folderContent();
+        await flags.rebuild(files);
+        if (this.#loops.size > 0) log.warning(`flag folder ${flags.folder} was missing: recreated it with ${files.size - 1} flag(s)`);
+        return;
+      }
+      if ((info.mode & 0o700) !== 0o700) {
+        await chmod(flags.folder, 0o755);
+        log.warning(`flag folder ${flags.folder} had mode ${(info.mode & 0o777).toString(8).padStart(3, '0')}: reset it to 755`);
+        for (const [name, text] of this.#folderContent()) await flags.writeFile(name, text);
+      }
     } catch (error) {
-      log.error(`flag folder ${flags.folder} is missing and cannot be recreated: ${(error as Error).message}`);
+      log.error(`flag folder ${flags.folder} is unusable and could not be repaired: ${(error as Error).message}`);
     }
   }
 }

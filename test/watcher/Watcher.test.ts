@@ -1,6 +1,6 @@
 import test from 'ava';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { FlagStore } from '../../src/flag-store/FlagStore.ts';
@@ -168,4 +168,53 @@ test('stop() aborts the check in flight and ends quickly', async (t) => {
   await watcher.stop();
   t.true(Date.now() - started < 500);
   t.true(aborted);
+});
+
+test('a recreated folder never shows up without its flags, whoever looks at it', async (t) => {
+  const { watcher, folder, flag } = await setup(t, { guardIntervalMs: 5 });
+  const bad = controlledModule(fail('ECONNREFUSED 127.0.0.1:9200'));
+  await watcher.start([specFor('bad', bad.module, { periodMs: 60_000 })]);
+  await waitFor(() => existsSync(flag('bad')));
+  let emptyLooks = 0;
+  let looks = 0;
+  for (let round = 0; round < 20; round++) {
+    await rm(folder, { recursive: true });
+    for (;;) {
+      const names = await readdir(folder).catch(() => undefined);
+      if (names === undefined) {
+        await new Promise((resolve) => setImmediate(resolve));
+        continue;
+      }
+      looks++;
+      if (!names.includes('bad.dead')) emptyLooks++;
+      break;
+    }
+  }
+  t.is(looks, 20);
+  t.is(emptyLooks, 0);
+});
+
+test('a plain file in place of the folder is moved aside (not deleted) and the folder rebuilt', async (t) => {
+  const { watcher, folder, flag } = await setup(t, { guardIntervalMs: 20 });
+  const bad = controlledModule(fail('timeout after 2 s'));
+  await watcher.start([specFor('bad', bad.module, { periodMs: 60_000 })]);
+  await waitFor(() => existsSync(flag('bad')));
+  await rm(folder, { recursive: true });
+  await writeFile(folder, 'an operator typo');
+  await waitFor(() => existsSync(flag('bad')), 5000, 'the folder and its flag back');
+  const aside = (await readdir(path.dirname(folder))).filter((name) => name.startsWith('probe-status.not-a-folder.'));
+  t.is(aside.length, 1);
+  t.is(await readFile(path.join(path.dirname(folder), aside[0]!), 'utf8'), 'an operator typo');
+});
+
+test('a folder made unusable (chmod 000) gets mode 755 back and every flag rewritten; flags are 0644', async (t) => {
+  const { watcher, folder, flag } = await setup(t, { guardIntervalMs: 20 });
+  const bad = controlledModule(fail('status 503 not in [200]'));
+  await watcher.start([specFor('bad', bad.module, { periodMs: 60_000 })]);
+  await waitFor(() => existsSync(flag('bad')));
+  t.is((await stat(flag('bad'))).mode & 0o777, 0o644);
+  t.is((await stat(path.join(folder, '.deadpool-state.json'))).mode & 0o777, 0o644);
+  await chmod(folder, 0o000);
+  await waitFor(async () => ((await stat(folder)).mode & 0o777) === 0o755, 5000, 'mode 755 again');
+  t.true(existsSync(flag('bad')));
 });
