@@ -2,13 +2,16 @@ import { z } from 'zod';
 
 /**
  * The watcher's heartbeat, in the flag folder next to the flags (its name starts with "." so it is
- * never taken for a flag). Flags say which probes are dead; this file says which results are fresh,
- * so the responder can fail closed when the watcher is stopped, frozen or has not checked yet.
+ * never taken for a flag). Flags are the operator's view; this file says which results are fresh
+ * and which probes are down, so the responder fails closed when the watcher is stopped, frozen or
+ * has not checked yet, and when a flag vanishes from under it (folder deleted or being replaced).
  */
 export const STATE_FILE = '.deadpool-state.json';
 
 const probeStateSchema = z.object({
   state: z.enum(['pending', 'up', 'down']),
+  /** The last check's reason: what the responder shows for a down probe whose flag it cannot see. */
+  reason: z.string(),
   /** Epoch ms when the last check completed; null before the first. */
   checked_at: z.number().nullable(),
   period_ms: z.number(),

@@ -62,6 +62,10 @@ export class ProbeLoop {
     return this.#thresholds.state;
   }
 
+  get reason(): string {
+    return this.#lastReason;
+  }
+
   /** Clock time of the last completed check; undefined before the first. */
   get checkedAt(): number | undefined {
     return this.#lastCheck?.getTime();

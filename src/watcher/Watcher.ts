@@ -106,7 +106,7 @@ export class Watcher {
   snapshot(): WatcherState {
     const probes: WatcherState['probes'] = {};
     for (const [name, loop] of this.#loops) {
-      probes[name] = { state: loop.state, checked_at: loop.checkedAt ?? null, period_ms: loop.spec.periodMs, timeout_ms: loop.spec.timeoutMs };
+      probes[name] = { state: loop.state, reason: loop.reason, checked_at: loop.checkedAt ?? null, period_ms: loop.spec.periodMs, timeout_ms: loop.spec.timeoutMs };
     }
     return { version: 1, pid: process.pid, written_at: this.#deps.clock.now(), probes };
   }

@@ -28,11 +28,12 @@ const seconds = (ms: number): string => `${Math.max(0, Math.round(ms / 1000))} s
 const NO_WATCHER = '(is the watcher running?)';
 
 /**
- * Why a probe without a flag still counts as failing, or undefined when its last result is fresh:
- * completed within `period + timeout + grace`. Without this, a stopped or frozen watcher would
- * leave the last answer standing forever, which is how the original reported OK for a dead DC.
+ * Why a probe without a flag still counts as failing, or undefined when it passes: its last result
+ * must be fresh (completed within `period + timeout + grace`) and not down. Without this, a
+ * stopped or frozen watcher would leave the last answer standing forever, which is how the
+ * original reported OK for a dead DC.
  */
-function staleness(probe: string, { watcher, now, graceMs }: Freshness): string | undefined {
+function unflaggedFailure(probe: string, { watcher, now, graceMs }: Freshness): string | undefined {
   const state = watcher.state;
   if (!state) return `no result ${NO_WATCHER}`;
   const published = state.probes[probe];
@@ -41,7 +42,9 @@ function staleness(probe: string, { watcher, now, graceMs }: Freshness): string 
   const limit = published.period_ms + published.timeout_ms + graceMs;
   if (published.checked_at === null) return heartbeatAge > limit ? `no result for ${seconds(heartbeatAge)} ${NO_WATCHER}` : 'pending';
   const age = now - published.checked_at;
-  return age > limit ? `no result for ${seconds(age)} ${NO_WATCHER}` : undefined;
+  if (age > limit) return `no result for ${seconds(age)} ${NO_WATCHER}`;
+  // Down without a visible flag: the flag is being rewritten, or its folder is being replaced.
+  return published.state === 'down' ? published.reason : undefined;
 }
 
 /**
@@ -54,11 +57,11 @@ function staleness(probe: string, { watcher, now, graceMs }: Freshness): string 
 export function verdict(enabledProbes: Iterable<string>, state: FlagViewState, serverName: string, freshness: Freshness): Verdict {
   const header = `Server: ${plainLine(serverName, 200)} reports:`;
   if (!state.folderOk) {
-    return { status: 503, body: `${header}\nflag folder missing: ${plainLine(state.folderProblem ?? 'unknown problem', MAX_REASON_CHARS)}\n`, dead: [] };
+    return { status: 503, body: `${header}\ncannot read the flag folder: ${plainLine(state.folderProblem ?? 'unknown problem', MAX_REASON_CHARS)}\n`, dead: [] };
   }
   const reasons = new Map<string, string>();
   for (const probe of [...new Set(enabledProbes)].sort()) {
-    const reason = state.flags.get(probe) ?? staleness(probe, freshness);
+    const reason = state.flags.get(probe) ?? unflaggedFailure(probe, freshness);
     if (reason !== undefined) reasons.set(probe, reason);
   }
   const dead = [...reasons.keys()];

@@ -12,12 +12,25 @@ export interface DeadpoolProcess {
   exited(timeoutMs?: number): Promise<number | string>;
 }
 
+export interface StartOptions {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Run as this user (tests running as root use `unprivileged()`, as the README advises for production). */
+  user?: { uid: number; gid: number };
+}
+
+/** The user to run DeadPool as in tests: `nobody` when the tests run as root (where chmod means nothing), else ourselves. */
+export function unprivileged(): { uid: number; gid: number } | undefined {
+  return process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : undefined;
+}
+
 /** Starts the real `deadpool` CLI as a child process, collecting its output. */
-export function startDeadpool(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): DeadpoolProcess {
+export function startDeadpool(args: string[], options: StartOptions = {}): DeadpoolProcess {
   const child = spawn(process.execPath, [DEADPOOL_BIN, ...args], {
     cwd: options.cwd,
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    ...(options.user ?? {}),
   });
   let stdout = '';
   let stderr = '';
@@ -42,7 +55,7 @@ export function startDeadpool(args: string[], options: { cwd?: string; env?: Nod
 }
 
 /** Runs a one-shot command to completion. */
-export async function runDeadpool(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
+export async function runDeadpool(args: string[], options: StartOptions = {}) {
   const proc = startDeadpool(args, options);
   const code = await proc.exited(30_000);
   return { code, stdout: proc.stdout, stderr: proc.stderr };

@@ -40,13 +40,19 @@ function changeWithin(view: FlagView, check: (state: FlagViewState) => boolean, 
 
 const describe = (state: FlagViewState) => ({ folderOk: state.folderOk, problem: state.folderProblem, flags: Object.fromEntries(state.flags) });
 
+/** FlagStore writes into an existing folder (the watcher rebuilds a missing one); tests make it first. */
+async function put(store: FlagStore, probe: string, text: string): Promise<void> {
+  await store.ensureFolder();
+  await store.write(probe, text);
+}
+
 const flagText = (probe: string, reason: string): string =>
   formatFlag({ probe, module: 'url_probe', reason, since: new Date(0), lastCheck: new Date(0), failures: 3 });
 
 test('the first scan reads existing flags, first line only, and ignores everything that is not a flag', async (t) => {
   const folder = await tempFolder(t);
   const store = new FlagStore(folder);
-  await store.write('elastic', flagText('elastic', 'status 500 not in [200]'));
+  await put(store, 'elastic', flagText('elastic', 'status 500 not in [200]'));
   await writeFile(path.join(folder, 'mongo.dead'), '');
   await writeFile(path.join(folder, '.elastic.dead.123.tmp'), 'half a write');
   await writeFile(path.join(folder, 'notes.txt'), 'not a flag');
@@ -63,7 +69,7 @@ test('a flag written through FlagStore shows up at once; removing it clears it',
   const latencies: number[] = [];
   for (let i = 0; i < 5; i++) {
     const shown = changeWithin(view, (s) => s.flags.get('elastic') === `timeout ${i}`, 1000);
-    await store.write('elastic', flagText('elastic', `timeout ${i}`));
+    await put(store, 'elastic', flagText('elastic', `timeout ${i}`));
     latencies.push(await shown);
     const gone = changeWithin(view, (s) => !s.flags.has('elastic'), 1000);
     await store.remove('elastic');
@@ -79,10 +85,10 @@ test('a rewritten flag changes its reason; plain writes and `touch` work too', a
   const store = new FlagStore(folder);
   await store.ensureFolder();
   const view = await openView(t, folder);
-  await store.write('sql', flagText('sql', 'login failed'));
+  await put(store, 'sql', flagText('sql', 'login failed'));
   await changeWithin(view, (s) => s.flags.get('sql') === 'login failed', 1000);
   const changed = changeWithin(view, (s) => s.flags.get('sql') === 'table empty', 1000);
-  await store.write('sql', flagText('sql', 'table empty'));
+  await put(store, 'sql', flagText('sql', 'table empty'));
   await changed;
   const edited = changeWithin(view, (s) => s.flags.get('sql') === 'maintenance by ops', 1000);
   await writeFile(path.join(folder, 'sql.dead'), 'maintenance by ops\r\nsecond line\n');
@@ -104,7 +110,7 @@ test('folder removed: folderOk false and no flags; re-created: its flags are pic
   const base = await tempFolder(t);
   const folder = path.join(base, 'probe-status');
   const store = new FlagStore(folder);
-  await store.write('elastic', flagText('elastic', 'down'));
+  await put(store, 'elastic', flagText('elastic', 'down'));
   const view = await openView(t, folder);
   t.true(view.state.flags.has('elastic'));
 
@@ -114,13 +120,13 @@ test('folder removed: folderOk false and no flags; re-created: its flags are pic
   t.deepEqual(describe(view.state), { folderOk: false, problem: 'the folder does not exist', flags: {} });
 
   const back = changeWithin(view, (s) => s.folderOk && s.flags.get('mongo') === 'refused', 3000);
-  await store.write('mongo', flagText('mongo', 'refused'));
+  await put(store, 'mongo', flagText('mongo', 'refused'));
   t.log(`re-created folder seen after ${(await back).toFixed(1)} ms`);
   t.deepEqual(describe(view.state).flags, { mongo: 'refused' });
 
   // The new folder is watched for real, not only rescanned now and then.
   const shown = changeWithin(view, (s) => s.flags.has('redis'), 1000);
-  await store.write('redis', flagText('redis', 'down'));
+  await put(store, 'redis', flagText('redis', 'down'));
   t.log(`next flag seen after ${(await shown).toFixed(1)} ms`);
 });
 
@@ -130,10 +136,10 @@ test('a folder missing at start is reported, and picked up once it exists', asyn
   const view = await openView(t, folder);
   t.deepEqual(describe(view.state), { folderOk: false, problem: 'the folder does not exist', flags: {} });
   const appeared = changeWithin(view, (s) => s.folderOk && s.flags.has('elastic'), 4000);
-  await new FlagStore(folder).write('elastic', flagText('elastic', 'down'));
+  await put(new FlagStore(folder), 'elastic', flagText('elastic', 'down'));
   t.log(`appeared after ${(await appeared).toFixed(1)} ms`);
   const shown = changeWithin(view, (s) => s.flags.has('mongo'), 1000);
-  await new FlagStore(folder).write('mongo', flagText('mongo', 'down'));
+  await put(new FlagStore(folder), 'mongo', flagText('mongo', 'down'));
   t.log(`next flag after ${(await shown).toFixed(1)} ms`);
   t.pass();
 });
@@ -142,13 +148,13 @@ test('a folder replaced in one go (rm -rf + mkdir) is watched again, never left 
   const base = await tempFolder(t);
   const folder = path.join(base, 'probe-status');
   const store = new FlagStore(folder);
-  await store.write('elastic', flagText('elastic', 'down'));
+  await put(store, 'elastic', flagText('elastic', 'down'));
   const view = await openView(t, folder);
   await rm(folder, { recursive: true });
   await mkdir(folder);
   await waitFor(() => view.state.folderOk && view.state.flags.size === 0, 3000, 'the empty replacement folder');
   const shown = changeWithin(view, (s) => s.flags.has('mongo'), 3000);
-  await store.write('mongo', flagText('mongo', 'down'));
+  await put(store, 'mongo', flagText('mongo', 'down'));
   t.log(`flag in the replacement folder seen after ${(await shown).toFixed(1)} ms`);
   t.pass();
 });
@@ -161,10 +167,10 @@ test('a file where the folder should be is reported, and replacing it with a fol
   t.deepEqual(describe(view.state), { folderOk: false, problem: 'the path is not a folder', flags: {} });
   const back = changeWithin(view, (s) => s.folderOk && s.flags.has('elastic'), 3000);
   await rm(folder);
-  await new FlagStore(folder).write('elastic', flagText('elastic', 'down'));
+  await put(new FlagStore(folder), 'elastic', flagText('elastic', 'down'));
   t.log(`recovered after ${(await back).toFixed(1)} ms`);
   const shown = changeWithin(view, (s) => s.flags.has('mongo'), 1000);
-  await new FlagStore(folder).write('mongo', flagText('mongo', 'down'));
+  await put(new FlagStore(folder), 'mongo', flagText('mongo', 'down'));
   await shown;
   t.pass();
 });
@@ -173,7 +179,7 @@ test('usePolling is passed through (for network file systems)', async (t) => {
   const folder = await tempFolder(t);
   const view = await openView(t, folder, { usePolling: true, pollIntervalMs: 50, reconcileMs: 60_000 });
   const shown = changeWithin(view, (s) => s.flags.has('nfs'), 2000);
-  await new FlagStore(folder).write('nfs', flagText('nfs', 'down'));
+  await put(new FlagStore(folder), 'nfs', flagText('nfs', 'down'));
   t.log(`polling saw it after ${(await shown).toFixed(1)} ms`);
   t.pass();
 });
@@ -183,7 +189,7 @@ test('close() stops the view and can be called twice', async (t) => {
   const view = await openView(t, folder);
   await view.close();
   await view.close();
-  await new FlagStore(folder).write('late', 'too late');
+  await put(new FlagStore(folder), 'late', 'too late');
   await new Promise((resolve) => setTimeout(resolve, 100));
   t.false(view.state.flags.has('late'));
 });

@@ -48,5 +48,5 @@ test('end to end: a flag written by the watcher side turns the answer to 503 and
     const answer = await ask();
     return answer.status === 503 ? answer : undefined;
   }, 3000, '503 for the missing folder');
-  t.is(missing.body, 'Server: DC-1 reports:\nflag folder missing: the folder does not exist\n');
+  t.is(missing.body, 'Server: DC-1 reports:\ncannot read the flag folder: the folder does not exist\n');
 });

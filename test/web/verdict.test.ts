@@ -35,7 +35,7 @@ test('flags of disabled or unknown probes are ignored', (t) => {
 test('an unreadable flag folder is a 503, not an OK', (t) => {
   const result = verdict(['elastic'], state({}, false), 'DC-1');
   t.is(result.status, 503);
-  t.is(result.body, 'Server: DC-1 reports:\nflag folder missing: the folder does not exist\n');
+  t.is(result.body, 'Server: DC-1 reports:\ncannot read the flag folder: the folder does not exist\n');
 });
 
 test('many dead probes: the body stays under 4 KB and says how many were left out', (t) => {
@@ -73,6 +73,7 @@ const heartbeat = (probes: WatcherState['probes'], writtenAgoMs = 0): Freshness 
 });
 const probe = (checkedAgoMs: number | null, period = 3000, timeout = 2000) => ({
   state: 'up' as const,
+  reason: 'status 200 in 3 ms',
   checked_at: checkedAgoMs === null ? null : NOW - checkedAgoMs,
   period_ms: period,
   timeout_ms: timeout,
@@ -102,4 +103,9 @@ test('before its first result a probe is pending (failing); a probe the watcher 
 test('a flag wins over freshness: its reason is shown', (t) => {
   const result = judge(['elastic'], state({ elastic: 'status 500 not in [200]' }), 'DC-1', heartbeat({ elastic: probe(60_000) }));
   t.is(result.body, 'Server: DC-1 reports:\nThe elastic is DEAD! status 500 not in [200]\n');
+});
+
+test('a probe the watcher reports down fails even when its flag cannot be seen (folder being replaced)', (t) => {
+  const result = judge(['elastic'], state({}), 'DC-1', heartbeat({ elastic: { ...probe(100), state: 'down', reason: 'ECONNREFUSED 10.0.0.5:9200' } }));
+  t.is(result.body, 'Server: DC-1 reports:\nThe elastic is DEAD! ECONNREFUSED 10.0.0.5:9200\n');
 });

@@ -1,0 +1,100 @@
+import test from 'ava';
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { startPair } from '../helpers/deadpoolPair.ts';
+import { pollResponder } from '../helpers/responderClient.ts';
+import { startToggleBackend } from '../helpers/toggleBackend.ts';
+import { waitFor } from '../helpers/waitFor.ts';
+
+// period 0.3 s + timeout 0.5 s + stale_grace 1 s: a result older than 1.8 s no longer counts.
+const probe = (name: string, url: string) => `  ${name}:\n    module: url_probe\n    period: 0.3\n    query: { url: '${url}', timeout: 0.5 }\n`;
+const LIMIT_MS = 300 + 500 + 1000;
+
+async function backendFor(t: { teardown(fn: () => Promise<void>): void }, healthy = true) {
+  const backend = await startToggleBackend();
+  backend.setHealthy(healthy);
+  t.teardown(() => backend.close());
+  return backend;
+}
+
+test('a responder without any watcher answers 503, saying why', async (t) => {
+  const backend = await backendFor(t);
+  const pair = await startPair(t, { probes: probe('elastic', backend.url), watcher: false });
+  const answer = await pair.ask();
+  t.is(answer.status, 503);
+  t.is(answer.body, 'Server: DC-1 reports:\ncannot read the flag folder: the folder does not exist\n');
+  // A folder without a state file (a watcher that never ran, or ran long ago) is no better.
+  await mkdir(pair.folder);
+  await waitFor(async () => (await pair.ask()).body.includes('DEAD'), 5000, 'the folder to be read');
+  t.is((await pair.ask()).body, 'Server: DC-1 reports:\nThe elastic is DEAD! no result (is the watcher running?)\n');
+});
+
+test('a frozen watcher (SIGSTOP) turns the answer to 503 within period + timeout + grace + 1 s, and back to 200 on SIGCONT', async (t) => {
+  const backend = await backendFor(t);
+  const pair = await startPair(t, { probes: probe('elastic', backend.url) });
+  await waitFor(async () => (await pair.ask()).status === 200, 15_000, 'the first 200');
+  const poll = pollResponder(pair.origin, 'fail-closed-test-token');
+  t.teardown(() => poll.stop());
+  const frozenAt = Date.now();
+  pair.watcher!.child.kill('SIGSTOP');
+  await waitFor(() => poll.last.status === 503, LIMIT_MS + 3000, 'a 503');
+  const detected = Date.now() - frozenAt;
+  t.log(`frozen watcher detected after ${detected} ms (limit ${LIMIT_MS + 1000} ms)`);
+  t.true(detected <= LIMIT_MS + 1000, `after ${detected} ms`);
+  t.regex(poll.last.body, /^Server: DC-1 reports:\nThe elastic is DEAD! no result for \d+ s \(is the watcher running\?\)\n$/);
+  poll.reset();
+  const stillFrozen = Date.now() + 1500;
+  await waitFor(() => Date.now() > stillFrozen, 3000);
+  t.is(poll.count(200), 0, 'no 200 while the watcher is frozen');
+  t.true(poll.count(503) > 10);
+  pair.watcher!.child.kill('SIGCONT');
+  await waitFor(() => poll.last.status === 200, 5000, '200 after SIGCONT');
+});
+
+for (const [fault, breakFolder, repaired] of [
+  ['removed', (folder: string) => rm(folder, { recursive: true }), /was missing: recreated it with 1 flag/],
+  ['made unreadable (chmod 000)', (folder: string) => chmod(folder, 0o000), /had mode 000: reset it to 755/],
+  [
+    'replaced by a plain file',
+    async (folder: string) => {
+      await rename(folder, `${folder}.old`);
+      await writeFile(folder, 'not a folder');
+    },
+    /was a file, not a folder: moved it to /,
+  ],
+] as const) {
+  test(`flag folder ${fault} while a probe fails: never a 200; the watcher repairs it and the flag is back`, async (t) => {
+    const backend = await backendFor(t, false);
+    const pair = await startPair(t, { probes: probe('elastic', backend.url) });
+    await waitFor(() => existsSync(path.join(pair.folder, 'elastic.dead')), 15_000, 'the flag');
+    const poll = pollResponder(pair.origin, 'fail-closed-test-token', 2);
+    t.teardown(() => poll.stop());
+    await waitFor(() => poll.count(503) > 0, 5000);
+    await breakFolder(pair.folder);
+    await waitFor(() => repaired.test(pair.watcher!.stdout), 5000, 'the watcher to repair the folder');
+    const expected = 'Server: DC-1 reports:\nThe elastic is DEAD! status 500 not in [2xx]\n';
+    await waitFor(() => poll.last.body === expected, 5000, 'the responder to read the repaired folder');
+    await poll.stop();
+    t.is(poll.count(200), 0, `${poll.count(200)} answers of 200 while the probe was failing`);
+    t.true(poll.count(503) >= 3, `${poll.count(503)} answers of 503`);
+    t.regex(poll.last.body, /^Server: DC-1 reports:\nThe elastic is DEAD! status 500 not in \[2xx\]\n$/);
+  });
+}
+
+test('deadpool run restarts a watcher killed with SIGKILL, and failures after the restart are reported', async (t) => {
+  const backend = await backendFor(t);
+  const pair = await startPair(t, { probes: probe('elastic', backend.url), supervised: true });
+  await waitFor(async () => (await pair.ask()).status === 200, 15_000, 'the first 200');
+  const watcherPid = Number(/started watcher \(pid (\d+)\)/.exec(pair.run!.stdout)![1]);
+  process.kill(watcherPid, 'SIGKILL');
+  await waitFor(() => /watcher killed by SIGKILL after [\d.]+ s; restarting in 1 s/.test(pair.run!.stdout), 5000, 'the restart to be logged');
+  await waitFor(() => [...pair.run!.stdout.matchAll(/started watcher \(pid (\d+)\)/g)].length === 2, 5000, 'the new watcher');
+  await waitFor(async () => (await pair.ask()).status === 200, 10_000, 'fresh results from the new watcher');
+  backend.setHealthy(false);
+  const dead = await waitFor(async () => {
+    const answer = await pair.ask();
+    return answer.status === 503 && answer.body.includes('status') ? answer : undefined;
+  }, 5000, 'the failure after the restart');
+  t.is(dead.body, 'Server: DC-1 reports:\nThe elastic is DEAD! status 500 not in [2xx]\n');
+});

@@ -1,0 +1,64 @@
+import { chown, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { startDeadpool, unprivileged, type DeadpoolProcess } from './deadpoolProcess.ts';
+import { ask, freePort } from './responderClient.ts';
+import { waitFor } from './waitFor.ts';
+
+export const TOKEN = 'fail-closed-test-token';
+
+export interface PairOptions {
+  /** The `probes:` section, indented by two spaces. */
+  probes: string;
+  /** Extra `WatchMan:` keys, e.g. `modules_folder: mods`. */
+  watchman?: string;
+  /** Start the watcher (default true). */
+  watcher?: boolean;
+  /** `deadpool run` instead of two separate processes. */
+  supervised?: boolean;
+  level?: string;
+}
+
+/**
+ * DeadPool as it runs in production: the watcher and the responder as real processes (as an
+ * unprivileged user when the tests run as root), sharing a flag folder in a fresh temp dir.
+ */
+export async function startPair(t: { teardown(fn: () => Promise<void> | void): void }, options: PairOptions) {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'deadpool-pair-'));
+  const user = unprivileged();
+  if (user) await chown(dir, user.uid, user.gid);
+  const port = await freePort();
+  const config = path.join(dir, 'config.yaml');
+  const writeConfig = async (probes: string) => {
+    await writeFile(
+      config,
+      `Generic: { log: { level: ${options.level ?? 'info'} } }
+WEB: { host: 127.0.0.1, port: ${port}, access_token: ${TOKEN}, name: DC-1 }
+WatchMan: { probe_status_folder: flags, stale_grace: 1${options.watchman ? `, ${options.watchman}` : ''} }
+probes:
+${probes}`,
+    );
+    if (user) await chown(config, user.uid, user.gid);
+  };
+  await writeConfig(options.probes);
+  const processes: DeadpoolProcess[] = [];
+  const start = (command: string) => {
+    const proc = startDeadpool([command, '-c', config], { ...(user ? { user } : {}) });
+    processes.push(proc);
+    return proc;
+  };
+  t.teardown(async () => {
+    for (const proc of processes) {
+      proc.child.kill('SIGCONT');
+      proc.child.kill('SIGKILL');
+    }
+    await Promise.all(processes.map((p) => p.exited(5000).catch(() => undefined)));
+    await rm(dir, { recursive: true, force: true });
+  });
+  const run = options.supervised ? start('run') : undefined;
+  const web = options.supervised ? undefined : start('web');
+  const watcher = options.supervised || options.watcher === false ? undefined : start('watcher');
+  const origin = `http://127.0.0.1:${port}`;
+  await waitFor(async () => (await ask(origin, TOKEN)).status !== 0, 20_000, 'the responder to listen');
+  return { dir, folder: path.join(dir, 'flags'), config, origin, web, watcher, run, user, writeConfig, ask: () => ask(origin, TOKEN) };
+}
