@@ -1,4 +1,6 @@
 import { watch, type FSWatcher } from 'chokidar';
+import { readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
 import type { Logger } from '../log/Logger.ts';
 import { ConfigError } from './ConfigError.ts';
 import { loadConfig, moduleFolders, type LoadedConfig } from './loadConfig.ts';
@@ -15,6 +17,21 @@ export interface LiveConfigDeps {
   signals?: HangupSource;
   /** Coalesces the bursts of events one editor save makes. */
   debounceMs?: number;
+  /** How often the module folders are looked at for new or edited modules. */
+  modulePollMs?: number;
+}
+
+/** Names, sizes and mtimes of the module files in `folders`: changes when a module is dropped, edited or removed. */
+async function modulesSignature(folders: readonly string[]): Promise<string> {
+  const parts: string[] = [];
+  for (const folder of folders) {
+    const names = await readdir(folder).catch(() => [] as string[]);
+    for (const name of names.filter((n) => /\.(m?ts|m?js|cjs)$/.test(n)).sort()) {
+      const info = await stat(path.join(folder, name)).catch(() => undefined);
+      parts.push(`${folder}/${name}:${info?.mtimeMs ?? '-'}:${info?.size ?? '-'}`);
+    }
+  }
+  return parts.join('\n');
 }
 
 /**
@@ -27,6 +44,8 @@ export class LiveConfig {
   readonly #deps: LiveConfigDeps;
   #watcher: FSWatcher | undefined;
   #timer: NodeJS.Timeout | undefined;
+  #modulePoll: NodeJS.Timeout | undefined;
+  #modulesSeen = '';
   #chain: Promise<unknown> = Promise.resolve();
   readonly #onHangup = (): void => {
     this.#deps.log.info('SIGHUP: reloading the config');
@@ -42,14 +61,23 @@ export class LiveConfig {
     return this.#current;
   }
 
-  /** Starts watching; resolves once the watch is in place. */
+  /**
+   * Starts watching; resolves once the watch is in place. config.yaml is watched with chokidar;
+   * module folders are polled, because chokidar misses files in a folder created after the watch
+   * started, and in one deleted and created again.
+   */
   async start(): Promise<void> {
     this.#deps.signals?.on('SIGHUP', this.#onHangup);
-    const watcher = watch([this.#current.file, ...moduleFolders(this.#current.config)], {
-      ignoreInitial: true,
-      atomic: true,
-      depth: 0,
-    });
+    const folders = moduleFolders(this.#current.config);
+    this.#modulesSeen = await modulesSignature(folders);
+    this.#modulePoll = setInterval(() => {
+      void modulesSignature(folders).then((seen) => {
+        if (seen === this.#modulesSeen) return;
+        this.#modulesSeen = seen;
+        this.#schedule();
+      });
+    }, this.#deps.modulePollMs ?? 500);
+    const watcher = watch(this.#current.file, { ignoreInitial: true, atomic: true });
     this.#watcher = watcher;
     watcher.on('all', () => this.#schedule());
     watcher.on('error', (error) => this.#deps.log.error(`watching the config: ${(error as Error).message}`));
@@ -59,6 +87,7 @@ export class LiveConfig {
   async close(): Promise<void> {
     this.#deps.signals?.off('SIGHUP', this.#onHangup);
     clearTimeout(this.#timer);
+    clearInterval(this.#modulePoll);
     await this.#watcher?.close();
     await this.#chain;
   }

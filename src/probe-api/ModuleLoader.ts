@@ -50,16 +50,26 @@ export class ModuleLoader {
     if (cached?.version === version) return cached.module;
     let namespace: Record<string, unknown>;
     try {
-      namespace = /\.m?ts$/.test(file)
-        ? ((await tsImport(pathToFileURL(file).href, import.meta.url)) as Record<string, unknown>)
-        : ((await import(`${pathToFileURL(file).href}?v=${encodeURIComponent(version)}`)) as Record<string, unknown>);
+      // tsImport loads each call in a namespace of its own, so an edited file is really imported again
+      // (a `?v=` query is dropped by tsx's resolver and would return the cached module).
+      namespace = (await tsImport(pathToFileURL(file).href, import.meta.url)) as Record<string, unknown>;
     } catch (error) {
       throw new ModuleLoadError(`${file}: failed to load: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
     }
-    const module = checkShape(file, namespace['default']);
+    const module = checkShape(file, defaultExport(namespace));
     this.#cache.set(file, { version, module });
     return module;
   }
+}
+
+/**
+ * The module's default export. A file outside any `"type": "module"` package (a typical
+ * /etc/deadpool/probes) is compiled as CommonJS, where `export default` lands one level deeper.
+ */
+function defaultExport(namespace: Record<string, unknown>): unknown {
+  const outer = namespace['default'] as Record<string, unknown> | undefined;
+  if (outer && typeof outer === 'object' && 'default' in outer && !('check' in outer)) return outer['default'];
+  return outer;
 }
 
 function checkShape(file: string, candidate: unknown): ProbeModule {
