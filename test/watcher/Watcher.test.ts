@@ -178,7 +178,8 @@ test('a recreated folder never shows up without its flags, whoever looks at it',
   let emptyLooks = 0;
   let looks = 0;
   for (let round = 0; round < 20; round++) {
-    await rm(folder, { recursive: true });
+    // The watcher writes into the folder while rm -rf empties it: retry as an operator's shell would.
+    await rm(folder, { recursive: true, maxRetries: 20, retryDelay: 1 });
     for (;;) {
       const names = await readdir(folder).catch(() => undefined);
       if (names === undefined) {
