@@ -24,6 +24,8 @@ export const watcherStateSchema = z.object({
   /** Epoch ms of this write; the watcher rewrites the file every second. */
   written_at: z.number(),
   probes: z.record(z.string(), probeStateSchema),
+  /** Cumulative histogram of schedule drift (see DriftHistogram): bucket counts and their total. */
+  drift: z.object({ counts: z.array(z.number()), total: z.number() }).optional(),
 });
 
 export type WatcherState = z.infer<typeof watcherStateSchema>;

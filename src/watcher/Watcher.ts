@@ -5,6 +5,7 @@ import type { FlagStore } from '../flag-store/FlagStore.ts';
 import { STATE_FILE, type WatcherState } from '../flag-store/watcherState.ts';
 import type { Logger } from '../log/Logger.ts';
 import { systemClock, type Clock } from './Clock.ts';
+import { DriftHistogram } from './DriftHistogram.ts';
 import { ProbeLoop, type CheckEvent, type ProbeLoopDeps } from './ProbeLoop.ts';
 
 export interface WatcherDeps {
@@ -26,6 +27,7 @@ export class Watcher {
   #guardTimer: unknown;
   #publishTimer: unknown;
   #repairing: Promise<void> | undefined;
+  readonly #drift = new DriftHistogram();
   #stopped = false;
 
   constructor(deps: WatcherDeps) {
@@ -37,6 +39,7 @@ export class Watcher {
       onFolderTrouble: () => void this.#repair(),
       // A change of state is published at once; results in between ride on the heartbeat.
       onCheck: (event) => {
+        this.#drift.record(event.driftMs);
         if (event.transition) this.#publishSoon();
         onCheck?.(event);
       },
@@ -108,7 +111,7 @@ export class Watcher {
     for (const [name, loop] of this.#loops) {
       probes[name] = { state: loop.state, reason: loop.reason, checked_at: loop.checkedAt ?? null, period_ms: loop.spec.periodMs, timeout_ms: loop.spec.timeoutMs };
     }
-    return { version: 1, pid: process.pid, written_at: this.#deps.clock.now(), probes };
+    return { version: 1, pid: process.pid, written_at: this.#deps.clock.now(), probes, drift: { counts: this.#drift.counts, total: this.#drift.total } };
   }
 
   #publishSoon(): void {

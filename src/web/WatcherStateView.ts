@@ -22,7 +22,8 @@ export class WatcherStateView {
   readonly #timer: NodeJS.Timeout;
   #polling: Promise<void> | undefined;
 
-  constructor(folder: string, intervalMs = 100) {
+  /** 25 ms: a probe coming back up is only a 200 once its new state is read here. */
+  constructor(folder: string, intervalMs = 25) {
     this.file = path.join(folder, STATE_FILE);
     this.ready = this.#poll();
     this.#timer = setInterval(() => void this.#poll(), intervalMs);
