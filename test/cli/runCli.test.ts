@@ -67,3 +67,20 @@ probes:
   t.true(Date.now() - stopAt < 5000, 'within 5 s');
   t.false(pids.some(alive), 'both children are gone');
 });
+
+test('children of a supervisor killed with SIGKILL stop on their own', async (t) => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'deadpool-run-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const port = await freePort();
+  await writeFile(path.join(dir, 'config.yaml'), `WEB: { host: 127.0.0.1, port: ${port} }\n`);
+  const run = startDeadpool(['run', '-c', path.join(dir, 'config.yaml')]);
+  t.teardown(() => {
+    run.child.kill('SIGKILL');
+  });
+  await waitFor(() => /answering on/.test(run.stdout) && /watching 0 enabled/.test(run.stdout), 20_000, 'both children up');
+  const pids = [...run.stdout.matchAll(/started (?:watcher|web) \(pid (\d+)\)/g)].map((m) => Number(m[1]));
+  t.is(pids.length, 2);
+  run.child.kill('SIGKILL');
+  await waitFor(() => !pids.some(alive), 5000, 'the orphaned children to stop');
+  t.pass();
+});
