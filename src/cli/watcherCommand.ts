@@ -6,8 +6,8 @@ import { createProcessLogger } from '../log/createProcessLogger.ts';
 import { Watcher } from '../watcher/Watcher.ts';
 import type { CommandIO } from './CommandIO.ts';
 import { EXIT, type ExitCode } from './exitCodes.ts';
-import { followParent } from './followParent.ts';
-import { waitForSignal, within } from './waitForSignal.ts';
+import { stopRequested } from './stopRequested.ts';
+import { within } from './waitForSignal.ts';
 
 /** Checks in flight are aborted on SIGTERM/SIGINT; this bounds how long the exit may wait for them. */
 const STOP_BUDGET_MS = 1500;
@@ -22,7 +22,7 @@ export async function watcherCommand(configFile: string, io: CommandIO): Promise
   const { logger: log, close } = createProcessLogger(config.Generic.log, 'watcher', { write: io.out });
   const flags = new FlagStore(config.WatchMan.probe_status_folder);
   const watcher = new Watcher({ flags, log });
-  const signal = waitForSignal(io.signals);
+  const stop = stopRequested(io, log);
   await watcher.start(probes);
   const live = new LiveConfig(first, {
     log,
@@ -35,13 +35,7 @@ export async function watcherCommand(configFile: string, io: CommandIO): Promise
   await live.start();
   log.info(`watching ${watcher.probes.size} enabled probe(s) of ${label}; flags in ${flags.folder}`);
   if (watcher.probes.size === 0) log.warning('no enabled probes: the responder will answer 200 OK with nothing checked');
-  const unfollow = followParent(io.env, () => {
-    log.error('the supervisor is gone: stopping');
-    process.kill(process.pid, 'SIGTERM');
-  });
-  const received = await signal;
-  unfollow();
-  log.info(`${received}: stopping`);
+  await stop;
   const stopped = Promise.all([live.close(), watcher.stop()]);
   if (!(await within(STOP_BUDGET_MS, stopped))) log.warning('some checks did not stop in time; exiting anyway');
   await close(300);

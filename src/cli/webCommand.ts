@@ -9,8 +9,8 @@ import { startServer } from '../web/startServer.ts';
 import { WatcherStateView } from '../web/WatcherStateView.ts';
 import type { CommandIO } from './CommandIO.ts';
 import { EXIT, type ExitCode } from './exitCodes.ts';
-import { followParent } from './followParent.ts';
-import { waitForSignal, within } from './waitForSignal.ts';
+import { stopRequested } from './stopRequested.ts';
+import { within } from './waitForSignal.ts';
 
 /** The token of the bundled config.yaml: fine for the README's first curl, never for production. */
 const EXAMPLE_TOKEN = 'change-me';
@@ -27,6 +27,7 @@ export async function webCommand(configFile: string, io: CommandIO): Promise<Exi
     else log.info(`access token from ${access.from}`);
   };
   warnAboutToken();
+  const stop = stopRequested(io, log);
 
   const folder = config.WatchMan.probe_status_folder;
   const flags = new FlagView({ folder, logger: log });
@@ -67,15 +68,8 @@ export async function webCommand(configFile: string, io: CommandIO): Promise<Exi
     throw error;
   }
   await live.start();
-  const signal = waitForSignal(io.signals);
   log.info(`answering on http://${config.WEB.host}:${server.address.port}${config.WEB.base_url} for ${enabled().length} enabled probe(s); flags in ${folder}`);
-  const unfollow = followParent(io.env, () => {
-    log.error('the supervisor is gone: stopping');
-    process.kill(process.pid, 'SIGTERM');
-  });
-  const received = await signal;
-  unfollow();
-  log.info(`${received}: stopping`);
+  await stop;
   await within(2000, Promise.all([server.close(), shutdown()]));
   await close(300);
   return EXIT.OK;

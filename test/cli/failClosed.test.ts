@@ -53,7 +53,7 @@ test('a frozen watcher (SIGSTOP) turns the answer to 503 within period + timeout
 });
 
 for (const [fault, breakFolder, repaired] of [
-  ['removed', (folder: string) => rm(folder, { recursive: true }), /was missing: recreated it with 1 flag/],
+  ['removed', (folder: string) => rm(folder, { recursive: true, maxRetries: 20, retryDelay: 1 }), /was missing: recreated it with 1 flag/],
   ['made unreadable (chmod 000)', (folder: string) => chmod(folder, 0o000), /had mode 000: reset it to 755/],
   [
     'replaced by a plain file',

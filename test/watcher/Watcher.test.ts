@@ -74,7 +74,7 @@ test('the flag folder removed while running is recreated with the right flags', 
   // A long period: the folder guard, not the next check, must bring the flag back.
   await watcher.start([specFor('bad', bad.module, { periodMs: 60_000 }), specFor('good', good.module, { periodMs: 60_000 })]);
   await waitFor(() => existsSync(flag('bad')));
-  await rm(folder, { recursive: true });
+  await rm(folder, { recursive: true, maxRetries: 20, retryDelay: 1 });
   await waitFor(() => existsSync(flag('bad')), 5000, 'the flag to come back');
   t.false(existsSync(flag('good')));
   t.regex(await readFile(flag('bad'), 'utf8'), /^ECONNREFUSED 127\.0\.0\.1:9200\n/);
@@ -200,7 +200,7 @@ test('a plain file in place of the folder is moved aside (not deleted) and the f
   const bad = controlledModule(fail('timeout after 2 s'));
   await watcher.start([specFor('bad', bad.module, { periodMs: 60_000 })]);
   await waitFor(() => existsSync(flag('bad')));
-  await rm(folder, { recursive: true });
+  await rm(folder, { recursive: true, maxRetries: 20, retryDelay: 1 });
   await writeFile(folder, 'an operator typo');
   await waitFor(() => existsSync(flag('bad')), 5000, 'the folder and its flag back');
   const aside = (await readdir(path.dirname(folder))).filter((name) => name.startsWith('probe-status.not-a-folder.'));
