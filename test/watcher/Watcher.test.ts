@@ -219,3 +219,26 @@ test('a folder made unusable (chmod 000) gets mode 755 back and every flag rewri
   await waitFor(async () => ((await stat(folder)).mode & 0o777) === 0o755, 5000, 'mode 755 again');
   t.true(existsSync(flag('bad')));
 });
+
+test('a probe removed by a reload has its check in flight aborted and its flag deleted', async (t) => {
+  const { watcher, flag, events } = await setup(t);
+  let aborted = false;
+  let calls = 0;
+  const probe = controlledModule((ctx) => {
+    if (++calls === 1) return { ok: false, reason: 'down' };
+    return new Promise((resolve) =>
+      ctx.signal.addEventListener('abort', () => {
+        aborted = true;
+        resolve({ ok: false, reason: 'aborted' });
+      }),
+    );
+  });
+  const keep = controlledModule(pass);
+  await watcher.start([specFor('gone', probe.module, { periodMs: 10, timeoutMs: 60_000 }), specFor('kept', keep.module)]);
+  await waitFor(() => existsSync(flag('gone')) && probe.stats.running === 1, 5000, 'a flag and a check in flight');
+  await watcher.apply([specFor('kept', keep.module)]);
+  t.true(aborted);
+  t.false(existsSync(flag('gone')));
+  t.deepEqual([...watcher.probes.keys()], ['kept']);
+  t.true(events.some((e) => e.probe === 'kept'));
+});
