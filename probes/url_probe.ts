@@ -12,8 +12,13 @@
  *   a replaced certificate is seen on the next check, not when a pooled socket happens to expire.
  * - HTTP_PROXY and friends are ignored: the probe checks the backend, not a proxy in front of it.
  * - The deadline is enforced here as well as by the watcher's signal, so the module is safe on its
- *   own. axios' own `timeout` is not used: it stops counting at the response headers, so a body
- *   trickling in byte by byte would pass it.
+ *   own, and it covers the whole exchange: a body trickling in byte by byte fails it too.
+ * - The request is made with node:http(s) directly. It used to go through axios, whose
+ *   per-request machinery (config merging, interceptors, header objects) cost as much CPU as the
+ *   HTTP exchange itself and made the watcher miss its CPU and memory targets with 1,000 probes
+ *   (BENCHMARKS.md). The wire stays what axios sent: the same headers (`Accept`,
+ *   `Accept-Encoding: gzip, compress, deflate, br`, a form `Content-Type` for post/put/patch…),
+ *   gzip/deflate/br bodies decoded, a leading BOM dropped, the same failure reasons.
  * - Bodies over 10 MB fail the check instead of filling memory.
  * - Header values are never logged or echoed in messages: they often carry credentials.
  * - Nothing from the project is imported at run time (only a type), so this file can be copied into
@@ -21,7 +26,8 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import axios from 'axios';
+import { Transform, type Readable } from 'node:stream';
+import zlib from 'node:zlib';
 import type { CheckContext, CheckResult, OptionIssue, ProbeModule, RawProbeOptions, Validation } from '../src/probe-api/types.ts';
 
 const METHODS = ['get', 'post', 'put', 'head', 'delete', 'patch', 'options'] as const;
@@ -304,7 +310,7 @@ function describeError(error: unknown, url: URL): string {
   if (typeof wrapper.message === 'string' && wrapper.message.startsWith('maxContentLength size of')) {
     return `body larger than ${MAX_BODY_BYTES / 1024 / 1024} MB`;
   }
-  // axios copies the code but keeps the Node error (with address and port) as `cause`.
+  // A wrapped error (as axios made them) keeps the Node error (with address and port) as `cause`.
   const original = (typeof wrapper.cause === 'object' && wrapper.cause !== null ? wrapper.cause : wrapper) as NodeLikeError;
   // Dual-stack connects (localhost → ::1 and 127.0.0.1) fail with an AggregateError of one error per address.
   if (Array.isArray(original.errors) && original.errors.length > 0) {
@@ -323,34 +329,106 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   });
 }
 
-function send(options: UrlProbeOptions, signal: AbortSignal) {
-  const headers: Record<string, string> = { 'User-Agent': 'DeadPool url_probe' };
+/** What a check needs of the answer. */
+interface Answer {
+  status: number;
+  body: string;
+}
+
+/** The request's headers in the order axios sent them, and its body. */
+function requestOf(options: UrlProbeOptions): { headers: [string, string][]; data: string | undefined } {
   let data: string | undefined;
-  if (typeof options.body === 'string') {
-    data = options.body;
-  } else if (options.body !== undefined) {
-    data = JSON.stringify(options.body);
-    headers['Content-Type'] = 'application/json';
+  if (typeof options.body === 'string') data = options.body;
+  else if (options.body !== undefined) data = JSON.stringify(options.body);
+  const withBody = options.method === 'post' || options.method === 'put' || options.method === 'patch';
+  const contentType = options.body !== undefined && typeof options.body !== 'string' ? 'application/json' : withBody ? 'application/x-www-form-urlencoded' : undefined;
+  const headers: [string, string][] = [['Accept', 'application/json, text/plain, */*']];
+  if (contentType) headers.push(['Content-Type', contentType]);
+  headers.push(['User-Agent', 'DeadPool url_probe']);
+  // The user's headers win, whatever their case; a name we already send keeps its place and spelling.
+  const set = (name: string, value: string, rewrite: boolean): void => {
+    const lower = name.toLowerCase();
+    const existing = headers.find(([n]) => n.toLowerCase() === lower);
+    if (!existing) headers.push([name, value]);
+    else if (rewrite) existing[1] = value;
+  };
+  for (const [name, value] of Object.entries(options.headers)) set(name, value, true);
+  if (data !== undefined) set('Content-Length', String(Buffer.byteLength(data)), false);
+  set('Accept-Encoding', 'gzip, compress, deflate, br', false);
+  return { headers, data };
+}
+
+/** Prepends a zlib header to a raw deflate stream (servers disagree on what "deflate" means). */
+function zlibHeader(): Transform {
+  let first = true;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      if (first && chunk.length > 0) {
+        first = false;
+        if (chunk[0] !== 0x78) this.push(Buffer.from([0x78, 0x9c]));
+      }
+      callback(null, chunk);
+    },
+  });
+}
+
+const ZLIB_OPTIONS = { flush: zlib.constants.Z_SYNC_FLUSH, finishFlush: zlib.constants.Z_SYNC_FLUSH };
+const BROTLI_OPTIONS = { flush: zlib.constants.BROTLI_OPERATION_FLUSH, finishFlush: zlib.constants.BROTLI_OPERATION_FLUSH };
+
+/** The body as sent, decoded when the server compressed it (not for HEAD or 204, which have none). */
+function decoded(res: http.IncomingMessage, method: Method): Readable {
+  if (method === 'head' || res.statusCode === 204) return res;
+  const encoding = (res.headers['content-encoding'] ?? '').toLowerCase();
+  const stages: NodeJS.ReadWriteStream[] = [];
+  if (encoding === 'gzip' || encoding === 'x-gzip' || encoding === 'compress' || encoding === 'x-compress') stages.push(zlib.createUnzip(ZLIB_OPTIONS));
+  else if (encoding === 'deflate') stages.push(zlibHeader(), zlib.createUnzip(ZLIB_OPTIONS));
+  else if (encoding === 'br') stages.push(zlib.createBrotliDecompress(BROTLI_OPTIONS));
+  if (stages.length === 0) return res;
+  let stream: Readable = res;
+  for (const stage of stages) {
+    const next = stream.pipe(stage) as unknown as Readable;
+    stream.on('error', (error) => next.destroy(error));
+    stream = next;
   }
-  // The user's headers win, whatever their case (axios merges names case-insensitively).
-  Object.assign(headers, options.headers);
-  return axios.request<string>({
-    url: options.url,
-    method: options.method,
-    headers,
-    data,
-    signal,
-    timeout: 0,
-    validateStatus: () => true,
-    maxRedirects: 0,
-    responseType: 'text',
-    responseEncoding: 'utf8',
-    transformRequest: [(body: unknown) => body],
-    transformResponse: [(body: unknown) => body],
-    maxContentLength: MAX_BODY_BYTES,
-    proxy: false,
-    httpAgent,
-    httpsAgent: options.insecure ? insecureHttpsAgent : httpsAgent,
+  return stream;
+}
+
+/** One request, the whole body read (at most MAX_BODY_BYTES), no redirect followed, no proxy. */
+function send(options: UrlProbeOptions, signal: AbortSignal): Promise<Answer> {
+  const url = new URL(options.url);
+  const { headers, data } = requestOf(options);
+  const secure = url.protocol === 'https:';
+  const agent = secure ? (options.insecure ? insecureHttpsAgent : httpsAgent) : httpAgent;
+  return new Promise<Answer>((resolve, reject) => {
+    let settled = false;
+    const fail = (error: unknown): void => {
+      if (settled) return;
+      settled = true;
+      reject(error);
+      req.destroy();
+    };
+    const request = secure ? https.request : http.request;
+    const req = request(url, { method: options.method.toUpperCase(), headers: Object.fromEntries(headers), agent, signal }, (res) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      // The connection closed before the whole body came: what axios called an aborted stream.
+      res.on('aborted', () => fail(Object.assign(new Error('stream has been aborted'), { code: 'ERR_BAD_RESPONSE' })));
+      const body = decoded(res, options.method);
+      body.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > MAX_BODY_BYTES) fail(new Error(`maxContentLength size of ${MAX_BODY_BYTES} exceeded`));
+        else chunks.push(chunk);
+      });
+      body.on('error', fail);
+      body.on('end', () => {
+        if (settled) return;
+        settled = true;
+        const text = Buffer.concat(chunks).toString('utf8');
+        resolve({ status: res.statusCode ?? 0, body: text.charCodeAt(0) === 0xfeff ? text.slice(1) : text });
+      });
+    });
+    req.on('error', fail);
+    req.end(data);
   });
 }
 
@@ -370,7 +448,7 @@ async function check({ options, signal, timeoutMs, log }: CheckContext<UrlProbeO
     if (signal.aborted) return timedOut;
     const response = await untilAborted(send(options, deadline.signal), deadline.signal);
     const ms = Math.round(performance.now() - started);
-    const body = typeof response.data === 'string' ? response.data : String(response.data ?? '');
+    const { body } = response;
     const failures = judge(options.criteria, response.status, body);
     log.debug(`${shownUrl}: status ${response.status}, ${body.length} chars in ${ms} ms`, { duration_ms: ms });
     return failures.length > 0 ? { ok: false, reason: failures.join('; ') } : { ok: true, reason: `status ${response.status} in ${ms} ms` };
