@@ -1,6 +1,14 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 
-const digest = (text: string): Buffer => createHash('sha256').update(text, 'utf8').digest();
+const digest = (text: string): Buffer => hash('sha256', text, 'buffer');
+
+/** The configured token's digest, kept until the token changes (a reload): one hash per request, not two. */
+let known: { token: string; digest: Buffer } | undefined;
+
+function tokenDigest(token: string): Buffer {
+  if (known?.token !== token) known = { token, digest: digest(token) };
+  return known.digest;
+}
 
 /**
  * Whether an Authorization header carries `Bearer <token>`. Both sides are hashed first so the
@@ -14,6 +22,6 @@ export function bearerMatches(header: string | undefined, token: string): boolea
   const space = value.search(/\s/);
   const isBearer = space > 0 && value.slice(0, space).toLowerCase() === 'bearer';
   const presented = isBearer ? value.slice(space + 1).trim() : '';
-  const equal = timingSafeEqual(digest(presented), digest(token));
+  const equal = timingSafeEqual(digest(presented), tokenDigest(token));
   return equal && isBearer && presented !== '';
 }

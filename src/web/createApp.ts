@@ -1,4 +1,5 @@
 import { Router } from '@koa/router';
+import { IncomingMessage, ServerResponse } from 'node:http';
 import Koa from 'koa';
 import type { WebConfig } from '../config/schema.ts';
 import type { Logger } from '../log/Logger.ts';
@@ -27,28 +28,17 @@ const ALLOWED_METHODS = 'GET, HEAD';
  */
 export function createApp(deps: AppDeps): Koa {
   const { logger } = deps;
-  const app = new Koa();
+  const app = new FastPathKoa();
   // Errors are caught and logged below; Koa's default would print stacks to stderr.
   app.silent = true;
   app.on('error', (error: unknown) => logger.warning(`web answer failed: ${errorText(error)}`, { component: 'web' }));
 
   let lastStatus: number | undefined;
-  const answer = (ctx: Koa.Context): void => {
-    if (ctx.method !== 'GET' && ctx.method !== 'HEAD') {
-      ctx.status = 405;
-      ctx.set('Allow', ALLOWED_METHODS);
-      ctx.body = 'Method Not Allowed\n';
-      return;
-    }
+  /** The answer to an authorised or unauthorised GET/HEAD on base_url: the same for both paths below. */
+  const decide = (authorization: string | undefined): Reply => {
     const token = deps.getToken();
-    if (token !== undefined && !bearerMatches(ctx.get('Authorization'), token)) {
-      ctx.status = 511;
-      ctx.body = 'Auth ERR\n';
-      return;
-    }
+    if (token !== undefined && !bearerMatches(authorization, token)) return AUTH_ERR;
     const result = verdict(deps.getEnabledProbes(), deps.getState(), deps.getWebConfig().name, deps.getFreshness());
-    ctx.status = result.status;
-    ctx.body = result.body;
     if (result.status !== lastStatus) {
       // Once per change, not per request: Cloudflare asks several times a second.
       const fields = { component: 'web', status: result.status, dead: result.dead.join(',') || undefined };
@@ -56,6 +46,51 @@ export function createApp(deps: AppDeps): Koa {
       else logger.warning(`now answering ${result.status}`, fields);
       lastStatus = result.status;
     }
+    return result;
+  };
+  const answer = (ctx: Koa.Context): void => {
+    if (ctx.method !== 'GET' && ctx.method !== 'HEAD') {
+      ctx.status = 405;
+      ctx.set('Allow', ALLOWED_METHODS);
+      ctx.body = 'Method Not Allowed\n';
+      return;
+    }
+    const reply = decide(ctx.get('Authorization'));
+    ctx.status = reply.status;
+    ctx.body = reply.body;
+  };
+
+  app.fastPath = (req, res) => {
+    const { method, url } = req;
+    if (method !== 'GET' && method !== 'HEAD') return false;
+    const baseUrl = deps.getWebConfig().base_url;
+    if (url === undefined || !isBaseUrl(url, baseUrl)) return false;
+    const started = performance.now();
+    let reply: Reply;
+    try {
+      reply = decide(req.headers.authorization);
+    } catch {
+      // Koa's path asks again and answers (and logs) the error as it does for any other.
+      return false;
+    }
+    res.writeHead(reply.status, [
+      'Cache-Control', 'no-store',
+      'Content-Type', 'text/plain; charset=utf-8',
+      'X-Content-Type-Options', 'nosniff',
+      'Content-Length', String(Buffer.byteLength(reply.body)),
+    ]);
+    if (method === 'HEAD') res.end();
+    else res.end(reply.body);
+    logger.debug('web request', {
+      component: 'web',
+      method,
+      path: baseUrl,
+      status: reply.status,
+      duration_ms: Math.round((performance.now() - started) * 10) / 10,
+      remote: req.socket.remoteAddress || '',
+      user_agent: req.headers['user-agent'] || undefined,
+    });
+    return true;
   };
 
   app.use(async (ctx, next) => {
@@ -89,6 +124,46 @@ export function createApp(deps: AppDeps): Koa {
   });
   return app;
 }
+
+interface Reply {
+  status: number;
+  body: string;
+}
+
+const AUTH_ERR: Reply = { status: 511, body: 'Auth ERR\n' };
+
+/**
+ * Koa costs more per request than everything DeadPool does to answer (its context objects,
+ * middleware chain and router took the responder to 40 % of a bare node:http server's
+ * requests/s; see BENCHMARKS.md). So the one request Cloudflare makes, GET/HEAD on base_url,
+ * is answered before Koa by `fastPath`, with the same status, headers, body and log record;
+ * everything else (other paths and methods, errors) goes through Koa as before.
+ */
+class FastPathKoa extends Koa {
+  fastPath: (req: IncomingMessage, res: ServerResponse) => boolean = () => false;
+
+  override callback(): ReturnType<Koa['callback']> {
+    const viaKoa = super.callback();
+    return async (req, res) => {
+      const answered = req instanceof IncomingMessage && res instanceof ServerResponse && this.fastPath(req, res);
+      if (!answered) await viaKoa(req, res);
+    };
+  }
+}
+
+/**
+ * Whether Koa would route this request to the answer: its path (what comes before "?") is
+ * base_url. Only plain base_urls qualify; one with characters that make Koa's URL parser take
+ * its slow road ("#", spaces, "?") is left to Koa, which stays the reference.
+ */
+function isBaseUrl(url: string, baseUrl: string): boolean {
+  if (!url.startsWith(baseUrl) || (url.length !== baseUrl.length && url.charCodeAt(baseUrl.length) !== QUESTION_MARK)) return false;
+  return !UNPLAIN.test(baseUrl);
+}
+
+const QUESTION_MARK = 0x3f;
+/** What parseurl does not take on its fast path, plus "?" itself. */
+const UNPLAIN = /[\t\n\f\r #?\u00a0\ufeff]/;
 
 /** The router for the current base_url, rebuilt only when a reload changed it. */
 function routesFor(getBaseUrl: () => string, answer: (ctx: Koa.Context) => void): Koa.Middleware {

@@ -1,0 +1,62 @@
+import { alternate } from './alternate.ts';
+import { runWrk, type WrkResult } from './runWrk.ts';
+import { median, round } from './stats.ts';
+
+export interface ThroughputOptions {
+  /** The responder's URL and the bare server's. */
+  responderUrl: string;
+  bareUrl: string;
+  /** Headers sent to both (the bare server ignores them: same request bytes on both sides). */
+  headers: readonly string[];
+  connections: number;
+  rounds: number;
+  secondsPerRun: number;
+}
+
+export interface ThroughputResult {
+  connections: number;
+  secondsPerRun: number;
+  rounds: { responderRps: number; bareRps: number; ratio: number; responderNon2xx: number; responderRequests: number }[];
+  medianRatio: number;
+  medianResponderRps: number;
+  medianBareRps: number;
+  /** Answers of the responder that were not 2xx/3xx, over all rounds, and all its answers. */
+  responderNon2xx: number;
+  responderRequests: number;
+  socketErrors: number;
+}
+
+/**
+ * Requests/s of the responder against a bare node:http server, same load from the same wrk,
+ * `rounds` alternating pairs after a warm-up of each; the ratio is taken per round (both sides
+ * of a round saw about the same machine) and the median of the ratios reported.
+ */
+export async function measureThroughput(options: ThroughputOptions): Promise<ThroughputResult> {
+  const run = (url: string, durationS: number): Promise<WrkResult> => runWrk({ url, connections: options.connections, durationS, headers: options.headers });
+  // JIT warm-up: both servers see some load before anything counts.
+  await run(options.responderUrl, 2);
+  await run(options.bareUrl, 2);
+  const pairs = await alternate(
+    options.rounds,
+    () => run(options.responderUrl, options.secondsPerRun),
+    () => run(options.bareUrl, options.secondsPerRun),
+  );
+  const rounds = pairs.map(({ a, b }) => ({
+    responderRps: round(a.requestsPerS),
+    bareRps: round(b.requestsPerS),
+    ratio: round(a.requestsPerS / b.requestsPerS, 3),
+    responderNon2xx: a.statusErrors,
+    responderRequests: a.requests,
+  }));
+  return {
+    connections: options.connections,
+    secondsPerRun: options.secondsPerRun,
+    rounds,
+    medianRatio: round(median(rounds.map((r) => r.ratio)), 3),
+    medianResponderRps: round(median(rounds.map((r) => r.responderRps))),
+    medianBareRps: round(median(rounds.map((r) => r.bareRps))),
+    responderNon2xx: pairs.reduce((sum, { a }) => sum + a.statusErrors, 0),
+    responderRequests: pairs.reduce((sum, { a }) => sum + a.requests, 0),
+    socketErrors: pairs.reduce((sum, { a, b }) => sum + a.socketErrors + b.socketErrors + a.timeouts + b.timeouts, 0),
+  };
+}

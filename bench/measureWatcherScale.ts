@@ -1,0 +1,95 @@
+import { readFileSync } from 'node:fs';
+import type { WatcherState } from '../src/flag-store/watcherState.ts';
+import { driftQuantile } from '../src/watcher/DriftHistogram.ts';
+import { forkServer } from './forkServer.ts';
+import { cpuPercent, readProcStats } from './readProcStats.ts';
+import { startDeadpool, waitForFirstRound, type ProbeDef } from './startDeadpool.ts';
+import { round, sleep } from './stats.ts';
+
+export interface ScaleOptions {
+  probes: number;
+  periodS: number;
+  warmupS: number;
+  windowS: number;
+}
+
+export interface ScaleResult extends ScaleOptions {
+  /** From the start of the process to a first result for every probe. */
+  firstRoundS: number;
+  cpuPercent: number;
+  backendCpuPercent: number;
+  checksPerS: number;
+  driftP50Ms: number;
+  driftP99Ms: number;
+  /** The upper bound of the highest bucket that holds a check of the window. */
+  driftMaxMs: number;
+  rssMb: number;
+  rssMaxMb: number;
+  /** Probes down at the end of the window (the backend is healthy: any is a failed check). */
+  downAtEnd: number;
+  openFilesLimit: string;
+}
+
+function openFilesLimit(pid: number): string {
+  const line = /^Max open files\s+(\S+)\s+(\S+)/m.exec(readFileSync(`/proc/${pid}/limits`, 'utf8'));
+  return line ? `${line[1]} soft / ${line[2]} hard` : 'unknown';
+}
+
+/**
+ * `deadpool watcher` alone with N url_probe probes against one local backend (a separate
+ * process), every check a new connection. After a warm-up, over a window: the watcher's CPU
+ * (utime + stime from /proc, % of one core), its RSS (VmRSS, at the end and the highest seen),
+ * and schedule drift from the state file's cumulative histogram, diffed between the window's ends.
+ */
+export async function measureWatcherScale(options: ScaleOptions): Promise<ScaleResult> {
+  const backend = await forkServer('backendServer.ts');
+  const probes: ProbeDef[] = Array.from({ length: options.probes }, (_, i) => ({ name: `p${i}`, url: backend.url, period: options.periodS }));
+  const started = performance.now();
+  const deadpool = await startDeadpool({ probes, web: false });
+  try {
+    const pid = deadpool.watcher!.pid;
+    await waitForFirstRound(deadpool, options.probes, 180_000);
+    const firstRoundS = (performance.now() - started) / 1000;
+    await sleep(options.warmupS * 1000);
+    const state = async (): Promise<WatcherState> => {
+      for (;;) {
+        const s = await deadpool.readState();
+        if (s?.drift) return s;
+        await sleep(20);
+      }
+    };
+    const s0 = await state();
+    const p0 = readProcStats(pid);
+    const b0 = readProcStats(backend.child.pid);
+    const t0 = performance.now();
+    let rssMaxMb = p0.rssMb;
+    const end = t0 + options.windowS * 1000;
+    while (performance.now() < end) {
+      await sleep(Math.min(1000, end - performance.now()));
+      rssMaxMb = Math.max(rssMaxMb, readProcStats(pid).rssMb);
+    }
+    const p1 = readProcStats(pid);
+    const b1 = readProcStats(backend.child.pid);
+    const seconds = (performance.now() - t0) / 1000;
+    const s1 = await state();
+    const counts = s1.drift!.counts.map((n, i) => n - (s0.drift!.counts[i] ?? 0));
+    const checks = s1.drift!.total - s0.drift!.total;
+    return {
+      ...options,
+      firstRoundS: round(firstRoundS, 1),
+      cpuPercent: round(cpuPercent(p0, p1, seconds), 1),
+      backendCpuPercent: round(cpuPercent(b0, b1, seconds), 1),
+      checksPerS: round(checks / ((s1.written_at - s0.written_at) / 1000)),
+      driftP50Ms: driftQuantile(counts, 0.5),
+      driftP99Ms: driftQuantile(counts, 0.99),
+      driftMaxMs: driftQuantile(counts, 1),
+      rssMb: round(p1.rssMb, 1),
+      rssMaxMb: round(Math.max(rssMaxMb, p1.rssMb), 1),
+      downAtEnd: Object.values(s1.probes).filter((p) => p.state === 'down').length,
+      openFilesLimit: openFilesLimit(pid),
+    };
+  } finally {
+    await deadpool.stop();
+    await backend.child.stop();
+  }
+}

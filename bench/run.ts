@@ -1,0 +1,258 @@
+/**
+ * `npm run bench`: DeadPool's benchmarks (BENCHMARKS.md says what each one measures and why).
+ * Starts the real processes — `deadpool watcher`, `deadpool web`, local backends, a bare
+ * node:http baseline, wrk — measures, prints a table and writes bench/results/latest.json.
+ *
+ *   npm run bench                          everything (about 8 minutes)
+ *   npm run bench -- --only flood,lies     some sections: throughput, flood, detection, propagation, lies, scale
+ *   npm run bench -- --quick               fewer rounds and shorter windows (a smoke test, not figures)
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { ensureWrk } from './ensureWrk.ts';
+import { forkServer } from './forkServer.ts';
+import { formatTable, type Row } from './formatTable.ts';
+import { machineInfo } from './machineInfo.ts';
+import { measureDetection, type DetectionResult } from './measureDetection.ts';
+import { measureFixedRateLatency, type FixedRateResult } from './measureFixedRateLatency.ts';
+import { measureFlagPropagation, type PropagationResult } from './measureFlagPropagation.ts';
+import { measureLies, type LiesResult } from './measureLies.ts';
+import { measureThroughput, type ThroughputResult } from './measureThroughput.ts';
+import { measureWatcherScale, type ScaleResult } from './measureWatcherScale.ts';
+import { readProcStats } from './readProcStats.ts';
+import { startWrk, type WrkResult } from './runWrk.ts';
+import { killAllChildrenNow, stopAllChildren } from './spawnChild.ts';
+import { startDc } from './startDc.ts';
+import { TOKEN } from './startDeadpool.ts';
+import { round } from './stats.ts';
+
+const SECTIONS = ['throughput', 'flood', 'detection', 'propagation', 'lies', 'scale'] as const;
+type Section = (typeof SECTIONS)[number];
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const onlyArg = args[args.indexOf('--only') + 1];
+const only = args.includes('--only') && onlyArg ? new Set(onlyArg.split(',')) : undefined;
+for (const name of only ?? []) {
+  if (!(SECTIONS as readonly string[]).includes(name)) {
+    console.error(`unknown section "${name}"; expected some of ${SECTIONS.join(', ')}`);
+    process.exit(2);
+  }
+}
+const wanted = (section: Section): boolean => only === undefined || only.has(section);
+
+/** Every duration and count of the full run, and of --quick. */
+const PLAN = quick
+  ? { rounds: 2, runS: 2, latencyRounds: 1, latencyRunS: 3, flips: 6, cycles: 5, sustainedS: 5, frozenS: 8, removals: 2, scale: [{ probes: 1000, periodS: 1, warmupS: 2, windowS: 5 }] }
+  : {
+      rounds: 5,
+      runS: 5,
+      latencyRounds: 3,
+      latencyRunS: 5,
+      flips: 24,
+      cycles: 20,
+      sustainedS: 30,
+      frozenS: 10,
+      removals: 5,
+      scale: [
+        { probes: 1000, periodS: 1, warmupS: 3, windowS: 15 },
+        { probes: 10_000, periodS: 10, warmupS: 20, windowS: 30 },
+      ],
+    };
+
+const CONNECTIONS = 32;
+const PERIOD_MS = 1000;
+const AUTH = [`Authorization: Bearer ${TOKEN}`];
+
+interface Results {
+  startedAt: string;
+  durationS?: number;
+  quick: boolean;
+  machine: ReturnType<typeof machineInfo>;
+  throughput?: ThroughputResult;
+  latency?: FixedRateResult;
+  responderRssMb?: { idle: number; afterThroughput: number; afterFlood?: number };
+  flood?: ThroughputResult;
+  detection?: DetectionResult;
+  detectionUnderFlood?: DetectionResult & { flood: Pick<WrkResult, 'requests' | 'seconds' | 'requestsPerS' | 'statusErrors'> };
+  propagation?: PropagationResult;
+  lies?: LiesResult;
+  scale?: ScaleResult[];
+  /** Sections that failed, with why: the others still ran. */
+  errors: Record<string, string>;
+  table?: Row[];
+}
+
+const log = (line: string): void => void process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
+
+process.on('exit', killAllChildrenNow);
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    killAllChildrenNow();
+    process.exit(130);
+  });
+}
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  const wrk = ensureWrk(log);
+  const results: Results = { startedAt: new Date().toISOString(), quick, machine: machineInfo(wrk), errors: {} };
+  /** Runs one measurement; a failure is recorded and reported, and the next one still runs. */
+  const attempt = async (name: string, body: () => Promise<void>): Promise<void> => {
+    try {
+      await body();
+    } catch (error) {
+      results.errors[name] = error instanceof Error ? error.message : String(error);
+      log(`  ${name} FAILED: ${results.errors[name]}`);
+    }
+  };
+  const m = results.machine;
+  log(`machine: ${m.cpus} CPUs (${m.cpuModel}), ${m.memoryGb} GB, ${m.kernel}, node ${m.node}, ${m.loadGenerator}, load ${m.loadAverage.join(' ')}`);
+
+  if (wanted('throughput') || wanted('flood') || wanted('detection') || wanted('propagation')) {
+    log('starting a DC: backend, deadpool watcher and web (4 probes), and the bare node:http baseline');
+    const dc = await startDc();
+    const bare = await forkServer('bareServer.ts');
+    const responderUrl = `${dc.deadpool.origin}/`;
+    const webPid = dc.deadpool.web!.pid;
+    const idleRssMb = round(readProcStats(webPid).rssMb, 1);
+    try {
+      if (wanted('throughput')) {
+        await attempt('throughput', async () => {
+          log(`throughput, valid token: ${PLAN.rounds} alternating rounds of ${PLAN.runS} s per side, ${CONNECTIONS} connections`);
+          results.throughput = await measureThroughput({ responderUrl, bareUrl: bare.url, headers: AUTH, connections: CONNECTIONS, rounds: PLAN.rounds, secondsPerRun: PLAN.runS });
+          results.responderRssMb = { idle: idleRssMb, afterThroughput: round(readProcStats(webPid).rssMb, 1) };
+          log(`  ratio ${results.throughput.medianRatio} (${results.throughput.medianResponderRps} vs ${results.throughput.medianBareRps} req/s); responder RSS ${idleRssMb} MB idle, ${results.responderRssMb.afterThroughput} MB after`);
+        });
+        await attempt('latency', async () => {
+          log(`latency at ~1,000 req/s: ${PLAN.latencyRounds} alternating rounds of ${PLAN.latencyRunS} s per side`);
+          results.latency = await measureFixedRateLatency({ responderUrl, bareUrl: bare.url, headers: AUTH, rounds: PLAN.latencyRounds, secondsPerRun: PLAN.latencyRunS });
+          log(`  responder p50 ${results.latency.responder.p50Ms} ms, p99 ${results.latency.responder.p99Ms} ms at ${results.latency.responder.rps} req/s (bare p99 ${results.latency.bare.p99Ms} ms)`);
+        });
+      }
+      if (wanted('flood')) {
+        await attempt('flood', async () => {
+          log(`unauthenticated flood: ${PLAN.rounds} alternating rounds of ${PLAN.runS} s per side, no token`);
+          results.flood = await measureThroughput({ responderUrl, bareUrl: bare.url, headers: [], connections: CONNECTIONS, rounds: PLAN.rounds, secondsPerRun: PLAN.runS });
+          results.responderRssMb = { idle: idleRssMb, afterThroughput: results.responderRssMb?.afterThroughput ?? Number.NaN, afterFlood: round(readProcStats(webPid).rssMb, 1) };
+          log(`  ratio ${results.flood.medianRatio} (${results.flood.medianResponderRps} vs ${results.flood.medianBareRps} req/s); ${results.flood.responderNon2xx} of ${results.flood.responderRequests} answers not 2xx`);
+        });
+      }
+      if (wanted('detection')) {
+        await attempt('detection', async () => {
+          log(`detection: ${PLAN.flips} flips of the elastic backend, period 1 s, fall = rise = 1`);
+          results.detection = await measureDetection(dc, PLAN.flips);
+          log(`  p50 ${results.detection.p50Ms} ms, p95 ${results.detection.p95Ms} ms, max ${results.detection.maxMs} ms`);
+        });
+      }
+      if (wanted('flood') && wanted('detection')) {
+        await attempt('detectionUnderFlood', async () => {
+          log(`detection under an unauthenticated flood (${CONNECTIONS} connections): ${PLAN.flips} flips`);
+          const flood = startWrk({ url: responderUrl, connections: CONNECTIONS, durationS: 600 });
+          let detection: DetectionResult;
+          try {
+            detection = await measureDetection(dc, PLAN.flips);
+          } finally {
+            flood.stop();
+          }
+          const f = await flood.result;
+          results.detectionUnderFlood = { ...detection, flood: { requests: f.requests, seconds: round(f.seconds, 1), requestsPerS: round(f.requestsPerS), statusErrors: f.statusErrors } };
+          log(`  p50 ${detection.p50Ms} ms, p95 ${detection.p95Ms} ms, max ${detection.maxMs} ms, while the flood made ${round(f.requestsPerS)} req/s`);
+        });
+      }
+      if (wanted('propagation')) {
+        await attempt('propagation', async () => {
+          log(`flag propagation: ${PLAN.cycles} flags written and removed by hand`);
+          results.propagation = await measureFlagPropagation(dc, PLAN.cycles);
+          log(`  p50 ${results.propagation.p50Ms} ms, p99 ${results.propagation.p99Ms} ms`);
+        });
+      }
+    } finally {
+      await dc.stop();
+      await bare.child.stop();
+    }
+  }
+
+  if (wanted('lies')) {
+    await attempt('lies', async () => {
+      log(`lies: a failing DC polled every 2 ms through ${PLAN.sustainedS} s of failure, a frozen watcher, a removed flag folder`);
+      results.lies = await measureLies({ sustainedS: PLAN.sustainedS, frozenS: PLAN.frozenS, removals: PLAN.removals });
+      for (const p of results.lies.phases) log(`  ${p.what}: ${p.lies} × 200 in ${p.answers} answers over ${p.seconds} s`);
+    });
+  }
+
+  if (wanted('scale')) {
+    results.scale = [];
+    for (const plan of PLAN.scale) {
+      await attempt(`scale ${plan.probes}`, async () => {
+        log(`watcher scale: ${plan.probes} url probes at period ${plan.periodS} s, ${plan.warmupS} s warm-up, ${plan.windowS} s window`);
+        const r = await measureWatcherScale(plan);
+        results.scale!.push(r);
+        log(`  CPU ${r.cpuPercent} %, drift p50 ${r.driftP50Ms} ms p99 ${r.driftP99Ms} ms, RSS ${r.rssMb} MB (max ${r.rssMaxMb}), ${r.checksPerS} checks/s, ${r.downAtEnd} down`);
+      });
+    }
+  }
+
+  results.durationS = round((performance.now() - started) / 1000);
+  results.table = table(results);
+  const out = fileURLToPath(new URL('results/latest.json', import.meta.url));
+  await mkdir(fileURLToPath(new URL('results/', import.meta.url)), { recursive: true });
+  await writeFile(out, JSON.stringify(results, null, 2) + '\n');
+  process.stdout.write(`\n${formatTable(results.table)}\n\nfull results: ${out} (${results.durationS} s)\n`);
+  if (Object.keys(results.errors).length > 0) process.exitCode = 1;
+}
+
+const ms = (value: number): string => `${value} ms`;
+
+/** The figures the issue asks for, each with its target. */
+function table(r: Results): Row[] {
+  const rows: Row[] = [];
+  const periodPlus = PERIOD_MS + 100;
+  if (r.throughput) {
+    const t = r.throughput;
+    rows.push({ measure: '1. throughput, valid token, 32 conns (responder / bare node:http)', value: `${t.medianRatio} (${t.medianResponderRps} / ${t.medianBareRps} req/s)`, target: '≥ 0.8', pass: t.medianRatio >= 0.8 && t.responderNon2xx === 0 });
+  }
+  if (r.latency) {
+    const l = r.latency.responder;
+    rows.push({ measure: `1. latency p50 at ~1,000 req/s (measured ${l.rps} req/s)`, value: `${ms(l.p50Ms)} (bare ${ms(r.latency.bare.p50Ms)})`, target: '', pass: undefined });
+    rows.push({ measure: '1. latency p99 at ~1,000 req/s', value: `${ms(l.p99Ms)} (bare ${ms(r.latency.bare.p99Ms)}; worst round ${ms(l.worstP99Ms)})`, target: '≤ 2 ms', pass: l.p99Ms <= 2 });
+  }
+  if (r.flood) {
+    const f = r.flood;
+    rows.push({ measure: '2. unauthenticated flood, all 511 (responder / bare node:http)', value: `${f.medianRatio} (${f.medianResponderRps} / ${f.medianBareRps} req/s)`, target: '≥ 0.8', pass: f.medianRatio >= 0.8 && f.responderNon2xx === f.responderRequests });
+  }
+  if (r.detectionUnderFlood) {
+    const d = r.detectionUnderFlood;
+    rows.push({ measure: `2. detection under the flood (${d.flood.requestsPerS} req/s of 511): p50 / p95 / max`, value: `${ms(d.p50Ms)} / ${ms(d.p95Ms)} / ${ms(d.maxMs)}`, target: `p95 ≤ ${periodPlus} ms`, pass: d.p95Ms <= periodPlus && d.missed === 0 });
+  }
+  if (r.detection) {
+    const d = r.detection;
+    rows.push({ measure: `3. detection, ${d.flips} flips, period 1 s, fall = rise = 1: p50 / p95 / max`, value: `${ms(d.p50Ms)} / ${ms(d.p95Ms)} / ${ms(d.maxMs)}`, target: `p95 ≤ ${periodPlus} ms`, pass: d.p95Ms <= periodPlus && d.missed === 0 });
+  }
+  if (r.lies) {
+    for (const p of r.lies.phases) rows.push({ measure: `4. lies (200s), ${p.what}`, value: `${p.lies} in ${p.answers} answers`, target: '0', pass: p.lies === 0 });
+  }
+  for (const s of r.scale ?? []) {
+    const what = `5. ${s.probes.toLocaleString('en')} probes at ${s.periodS} s`;
+    rows.push({ measure: `${what}: watcher CPU (${s.checksPerS} checks/s)`, value: `${s.cpuPercent} %`, target: '≤ 50 %', pass: s.cpuPercent <= 50 });
+    rows.push({ measure: `${what}: schedule drift p99 (p50)`, value: `${ms(s.driftP99Ms)} (${ms(s.driftP50Ms)})`, target: '≤ 50 ms', pass: s.driftP99Ms <= 50 });
+    rows.push({ measure: `${what}: watcher RSS (max in window)`, value: `${s.rssMb} MB (${s.rssMaxMb} MB)`, target: '≤ 200 MB', pass: s.rssMaxMb <= 200 });
+  }
+  if (r.propagation) {
+    const p = r.propagation;
+    rows.push({ measure: `6. flag written/removed by hand → answer changes (${p.cycles * 2} changes): p99 (p50)`, value: `${ms(p.p99Ms)} (${ms(p.p50Ms)})`, target: '≤ 50 ms', pass: p.p99Ms <= 50 && p.missed === 0 });
+  }
+  if (r.responderRssMb) {
+    const rss = Math.max(r.responderRssMb.afterThroughput, r.responderRssMb.afterFlood ?? 0);
+    rows.push({ measure: '7. responder RSS after the throughput (and flood) runs (idle before)', value: `${rss} MB (${r.responderRssMb.idle} MB)`, target: '≤ 80 MB', pass: rss <= 80 });
+  }
+  for (const [section, message] of Object.entries(r.errors)) rows.push({ measure: `${section}: did not complete`, value: message.slice(0, 80), target: '', pass: false });
+  return rows;
+}
+
+main()
+  .catch(async (error: unknown) => {
+    console.error(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    process.exitCode = 1;
+  })
+  .finally(() => stopAllChildren());
