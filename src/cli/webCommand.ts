@@ -50,7 +50,16 @@ export async function webCommand(configFile: string, io: CommandIO): Promise<Exi
       }
     },
   });
-  const enabled = (): string[] => live.current.probes.filter((p) => p.enabled).map((p) => p.name);
+  // One list per loaded config (not one per request): the responder reuses its answer while its inputs stay the same objects.
+  let enabledOf: typeof live.current | undefined;
+  let enabledNames: string[] = [];
+  const enabled = (): string[] => {
+    if (live.current !== enabledOf) {
+      enabledOf = live.current;
+      enabledNames = enabledOf.probes.filter((p) => p.enabled).map((p) => p.name);
+    }
+    return enabledNames;
+  };
   const app = createApp({
     getState: () => flags.state,
     getEnabledProbes: enabled,

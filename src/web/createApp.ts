@@ -5,7 +5,7 @@ import type { WebConfig } from '../config/schema.ts';
 import type { Logger } from '../log/Logger.ts';
 import { bearerMatches } from './bearerMatches.ts';
 import type { FlagViewState } from './FlagView.ts';
-import { verdict, type Freshness } from './verdict.ts';
+import { verdict, verdictExpiry, type Freshness, type Verdict } from './verdict.ts';
 
 /** Everything that can change on a live reload is a getter, read again on every request. */
 export interface AppDeps {
@@ -34,11 +34,47 @@ export function createApp(deps: AppDeps): Koa {
   app.on('error', (error: unknown) => logger.warning(`web answer failed: ${errorText(error)}`, { component: 'web' }));
 
   let lastStatus: number | undefined;
+  /**
+   * The last verdict and what it was made of. The inputs are snapshots that are replaced, never
+   * changed (the flag view's state, the heartbeat, the list of enabled probes for one config), so
+   * the same objects and a time before `validUntil` give the same verdict: Cloudflare, or a
+   * flood, asking thousands of times a second costs one verdict per change, not one per request.
+   */
+  let memo: { enabled: Iterable<string>; state: unknown; name: string; watcher: unknown; graceMs: number; validUntil: number; result: Verdict } | undefined;
+  const currentVerdict = (): Verdict => {
+    let enabled = deps.getEnabledProbes();
+    const state = deps.getState();
+    const name = deps.getWebConfig().name;
+    const freshness = deps.getFreshness();
+    const last = memo;
+    if (last && last.enabled === enabled && last.state === state && last.name === name && last.watcher === freshness.watcher && last.graceMs === freshness.graceMs && freshness.now <= last.validUntil) {
+      return last.result;
+    }
+    // Read twice below: a one-shot iterable is copied (and then never matches the memo).
+    if (!Array.isArray(enabled)) enabled = [...enabled];
+    const result = verdict(enabled, state, name, freshness);
+    memo = { enabled, state, name, watcher: freshness.watcher, graceMs: freshness.graceMs, validUntil: verdictExpiry(enabled, state, freshness), result };
+    return result;
+  };
+  /**
+   * Token checks per connection: a client sends the same Authorization header on every request of
+   * a kept-alive connection, so the hash-and-compare runs once per connection and header. The
+   * cached header is compared with the new one as plain strings: both came from this client, so
+   * the time that takes says nothing about the token.
+   */
+  const checked = new WeakMap<object, { header: string | undefined; token: string; ok: boolean }>();
+  const authorised = (header: string | undefined, token: string, connection: object | undefined): boolean => {
+    const known = connection && checked.get(connection);
+    if (known && known.header === header && known.token === token) return known.ok;
+    const ok = bearerMatches(header, token);
+    if (connection) checked.set(connection, { header, token, ok });
+    return ok;
+  };
   /** The answer to an authorised or unauthorised GET/HEAD on base_url: the same for both paths below. */
-  const decide = (authorization: string | undefined): Reply => {
+  const decide = (authorization: string | undefined, connection?: object): Reply => {
     const token = deps.getToken();
-    if (token !== undefined && !bearerMatches(authorization, token)) return AUTH_ERR;
-    const result = verdict(deps.getEnabledProbes(), deps.getState(), deps.getWebConfig().name, deps.getFreshness());
+    if (token !== undefined && !authorised(authorization, token, connection)) return AUTH_ERR;
+    const result = currentVerdict();
     if (result.status !== lastStatus) {
       // Once per change, not per request: Cloudflare asks several times a second.
       const fields = { component: 'web', status: result.status, dead: result.dead.join(',') || undefined };
@@ -68,7 +104,7 @@ export function createApp(deps: AppDeps): Koa {
     const started = performance.now();
     let reply: Reply;
     try {
-      reply = decide(req.headers.authorization);
+      reply = decide(req.headers.authorization, req.socket);
     } catch {
       // Koa's path asks again and answers (and logs) the error as it does for any other.
       return false;
@@ -158,8 +194,15 @@ class FastPathKoa extends Koa {
  */
 function isBaseUrl(url: string, baseUrl: string): boolean {
   if (!url.startsWith(baseUrl) || (url.length !== baseUrl.length && url.charCodeAt(baseUrl.length) !== QUESTION_MARK)) return false;
-  return !UNPLAIN.test(baseUrl);
+  if (baseUrl !== lastBaseUrl) {
+    lastBaseUrl = baseUrl;
+    lastBaseUrlPlain = !UNPLAIN.test(baseUrl);
+  }
+  return lastBaseUrlPlain;
 }
+
+let lastBaseUrl: string | undefined;
+let lastBaseUrlPlain = false;
 
 const QUESTION_MARK = 0x3f;
 /** What parseurl does not take on its fast path, plus "?" itself. */

@@ -48,6 +48,29 @@ function unflaggedFailure(probe: string, { watcher, now, graceMs }: Freshness): 
 }
 
 /**
+ * Until when (epoch ms) `verdict` surely gives the same answer for the same inputs, time being
+ * the only thing that moves: just before the first fresh result would turn stale. -Infinity when
+ * the answer already shows an age (it changes every second), Infinity when time cannot change it.
+ * Lets the responder reuse an answer instead of working it out again for every request.
+ */
+export function verdictExpiry(enabledProbes: Iterable<string>, state: FlagViewState, { watcher, now, graceMs }: Freshness): number {
+  const published = watcher.state;
+  if (!state.folderOk || !published) return Infinity;
+  let until = Infinity;
+  for (const probe of enabledProbes) {
+    if (state.flags.has(probe)) continue;
+    const result = published.probes[probe];
+    // The same comparisons as unflaggedFailure: a result is stale once `now - since > limit`.
+    const since = result?.checked_at ?? published.written_at;
+    const limit = result ? result.period_ms + result.timeout_ms + graceMs : 2000 + graceMs;
+    if (now - since > limit) return -Infinity;
+    // 1 ms early, so that rounding at the boundary never keeps a stale answer.
+    until = Math.min(until, since + limit - 1);
+  }
+  return until;
+}
+
+/**
  * The answer to the Cloudflare monitor, in the seed's words. An enabled probe fails when it has a
  * flag, or when the watcher has no fresh result for it (pending, stopped, frozen). Flags of
  * disabled or unknown probes are ignored: an operator disabling a probe must be able to turn the
