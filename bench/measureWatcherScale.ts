@@ -25,9 +25,48 @@ export interface ScaleResult extends ScaleOptions {
   driftMaxMs: number;
   rssMb: number;
   rssMaxMb: number;
+  /** Watcher CPU time per check (µs): the event loop's work for one check, start to result. */
+  cpuPerCheckUs: number;
+  /** From --trace-gc, main isolate: the heap left after the window's last full GC (the live data) and the highest committed heap before one. */
+  liveHeapMb: number | undefined;
+  heapCommittedPeakMb: number | undefined;
   /** Probes down at the end of the window (the backend is healthy: any is a failed check). */
   downAtEnd: number;
   openFilesLimit: string;
+}
+
+/** Mark-Compact lines of `--trace-gc`, per isolate: `[pid:0xISOLATE] … Mark-Compact 158.9 (188.6) -> 21.3 (93.4) MB`. */
+class GcTrace {
+  #partial = '';
+  #byIsolate = new Map<string, { live: number; committedPeak: number }>();
+
+  feed(text: string): void {
+    const lines = (this.#partial + text).split('\n');
+    this.#partial = lines.pop() ?? '';
+    for (const line of lines) {
+      const m = /^\[\d+:(0x[0-9a-f]+)\].*Mark-Compact[^\d]*([\d.]+) \(([\d.]+)\) -> ([\d.]+) \(([\d.]+)\) MB/.exec(line);
+      if (!m) continue;
+      const known = this.#byIsolate.get(m[1]!) ?? { live: 0, committedPeak: 0 };
+      this.#byIsolate.set(m[1]!, { live: Number(m[4]), committedPeak: Math.max(known.committedPeak, Number(m[3])) });
+    }
+  }
+
+  reset(): void {
+    this.#byIsolate.clear();
+  }
+
+  /** The main isolate is the one with the most live data (the other is tsx's loader thread). */
+  #main(): { live: number; committedPeak: number } | undefined {
+    return [...this.#byIsolate.values()].sort((a, b) => b.live - a.live)[0];
+  }
+
+  liveMb(): number | undefined {
+    return this.#main()?.live;
+  }
+
+  committedPeakMb(): number | undefined {
+    return this.#main()?.committedPeak;
+  }
 }
 
 function openFilesLimit(pid: number): string {
@@ -45,7 +84,10 @@ export async function measureWatcherScale(options: ScaleOptions): Promise<ScaleR
   const backend = await forkServer('backendServer.ts');
   const probes: ProbeDef[] = Array.from({ length: options.probes }, (_, i) => ({ name: `p${i}`, url: backend.url, period: options.periodS }));
   const started = performance.now();
-  const deadpool = await startDeadpool({ probes, web: false });
+  // --trace-gc prints one line per GC (a few a second): enough to tell live data from GC headroom.
+  const deadpool = await startDeadpool({ probes, web: false, nodeArgs: ['--trace-gc'] });
+  const gc = new GcTrace();
+  deadpool.watcher!.process.stdout?.on('data', (data: Buffer) => gc.feed(data.toString()));
   try {
     const pid = deadpool.watcher!.pid;
     await waitForFirstRound(deadpool, options.probes, 180_000);
@@ -59,6 +101,7 @@ export async function measureWatcherScale(options: ScaleOptions): Promise<ScaleR
       }
     };
     const s0 = await state();
+    gc.reset();
     const p0 = readProcStats(pid);
     const b0 = readProcStats(backend.child.pid);
     const t0 = performance.now();
@@ -85,6 +128,9 @@ export async function measureWatcherScale(options: ScaleOptions): Promise<ScaleR
       driftMaxMs: driftQuantile(counts, 1),
       rssMb: round(p1.rssMb, 1),
       rssMaxMb: round(Math.max(rssMaxMb, p1.rssMb), 1),
+      cpuPerCheckUs: round(((p1.cpuSeconds - p0.cpuSeconds) / Math.max(1, checks)) * 1e6),
+      liveHeapMb: gc.liveMb(),
+      heapCommittedPeakMb: gc.committedPeakMb(),
       downAtEnd: Object.values(s1.probes).filter((p) => p.state === 'down').length,
       openFilesLimit: openFilesLimit(pid),
     };

@@ -17,6 +17,7 @@ import { measureDetection, type DetectionResult } from './measureDetection.ts';
 import { measureFixedRateLatency, type FixedRateResult } from './measureFixedRateLatency.ts';
 import { measureFlagPropagation, type PropagationResult } from './measureFlagPropagation.ts';
 import { measureLies, type LiesResult } from './measureLies.ts';
+import { measureRssFloors, type RssFloors } from './measureRssFloors.ts';
 import { measureThroughput, type ThroughputResult } from './measureThroughput.ts';
 import { measureWatcherScale, type ScaleResult } from './measureWatcherScale.ts';
 import { readProcStats } from './readProcStats.ts';
@@ -69,6 +70,7 @@ interface Results {
   durationS?: number;
   quick: boolean;
   machine: ReturnType<typeof machineInfo>;
+  rssFloors?: RssFloors;
   throughput?: ThroughputResult;
   latency?: FixedRateResult;
   responderRssMb?: { idle: number; afterThroughput: number; afterFlood?: number };
@@ -108,6 +110,10 @@ async function main(): Promise<void> {
   };
   const m = results.machine;
   log(`machine: ${m.cpus} CPUs (${m.cpuModel}), ${m.memoryGb} GB, ${m.kernel}, node ${m.node}, ${m.loadGenerator}, load ${m.loadAverage.join(' ')}`);
+  await attempt('rssFloors', async () => {
+    results.rssFloors = await measureRssFloors();
+    log(`RSS of an idle node: ${results.rssFloors.nodeMb} MB; with tsx loaded: ${results.rssFloors.nodeWithTsxMb} MB`);
+  });
 
   if (wanted('throughput') || wanted('flood') || wanted('detection') || wanted('propagation')) {
     log('starting a DC: backend, deadpool watcher and web (4 probes), and the bare node:http baseline');
@@ -188,7 +194,7 @@ async function main(): Promise<void> {
         log(`watcher scale: ${plan.probes} url probes at period ${plan.periodS} s, ${plan.warmupS} s warm-up, ${plan.windowS} s window`);
         const r = await measureWatcherScale(plan);
         results.scale!.push(r);
-        log(`  CPU ${r.cpuPercent} %, drift p50 ${r.driftP50Ms} ms p99 ${r.driftP99Ms} ms, RSS ${r.rssMb} MB (max ${r.rssMaxMb}), ${r.checksPerS} checks/s, ${r.downAtEnd} down`);
+        log(`  CPU ${r.cpuPercent} % (${r.cpuPerCheckUs} µs per check), drift p50 ${r.driftP50Ms} ms p99 ${r.driftP99Ms} ms, RSS ${r.rssMb} MB (max ${r.rssMaxMb}; live heap ${r.liveHeapMb ?? '?'} MB, committed peak ${r.heapCommittedPeakMb ?? '?'} MB), ${r.checksPerS} checks/s, ${r.downAtEnd} down`);
       });
     }
   }
