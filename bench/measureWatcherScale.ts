@@ -27,7 +27,7 @@ export interface ScaleResult extends ScaleOptions {
   rssMaxMb: number;
   /** Watcher CPU time per check (µs): the event loop's work for one check, start to result. */
   cpuPerCheckUs: number;
-  /** From --trace-gc, main isolate: the heap left after the window's last full GC (the live data) and the highest committed heap before one. */
+  /** From --trace-gc, main isolate, warm-up and window: the heap left after the last full GC (the live data) and the highest heap a full GC started from. */
   liveHeapMb: number | undefined;
   heapCommittedPeakMb: number | undefined;
   /** Probes down at the end of the window (the backend is healthy: any is a failed check). */
@@ -38,16 +38,22 @@ export interface ScaleResult extends ScaleOptions {
 /** Mark-Compact lines of `--trace-gc`, per isolate: `[pid:0xISOLATE] … Mark-Compact 158.9 (188.6) -> 21.3 (93.4) MB`. */
 class GcTrace {
   #partial = '';
-  #byIsolate = new Map<string, { live: number; committedPeak: number }>();
+  #byIsolate = new Map<string, { gcs: number; live: number | undefined; committedPeak: number | undefined }>();
 
   feed(text: string): void {
     const lines = (this.#partial + text).split('\n');
     this.#partial = lines.pop() ?? '';
     for (const line of lines) {
-      const m = /^\[\d+:(0x[0-9a-f]+)\].*Mark-Compact[^\d]*([\d.]+) \(([\d.]+)\) -> ([\d.]+) \(([\d.]+)\) MB/.exec(line);
-      if (!m) continue;
-      const known = this.#byIsolate.get(m[1]!) ?? { live: 0, committedPeak: 0 };
-      this.#byIsolate.set(m[1]!, { live: Number(m[4]), committedPeak: Math.max(known.committedPeak, Number(m[3])) });
+      const isolate = /^\[\d+:(0x[0-9a-f]+)\]/.exec(line)?.[1];
+      if (!isolate) continue;
+      const known = this.#byIsolate.get(isolate) ?? { gcs: 0, live: undefined, committedPeak: undefined };
+      known.gcs++;
+      const m = /Mark-Compact[^\d]*([\d.]+) \(([\d.]+)\) -> ([\d.]+) \(([\d.]+)\) MB/.exec(line);
+      if (m) {
+        known.live = Number(m[3]);
+        known.committedPeak = Math.max(known.committedPeak ?? 0, Number(m[2]));
+      }
+      this.#byIsolate.set(isolate, known);
     }
   }
 
@@ -55,9 +61,9 @@ class GcTrace {
     this.#byIsolate.clear();
   }
 
-  /** The main isolate is the one with the most live data (the other is tsx's loader thread). */
-  #main(): { live: number; committedPeak: number } | undefined {
-    return [...this.#byIsolate.values()].sort((a, b) => b.live - a.live)[0];
+  /** The main isolate collects far more often than tsx's loader thread. */
+  #main(): { live: number | undefined; committedPeak: number | undefined } | undefined {
+    return [...this.#byIsolate.values()].sort((a, b) => b.gcs - a.gcs)[0];
   }
 
   liveMb(): number | undefined {
@@ -92,6 +98,7 @@ export async function measureWatcherScale(options: ScaleOptions): Promise<ScaleR
     const pid = deadpool.watcher!.pid;
     await waitForFirstRound(deadpool, options.probes, 180_000);
     const firstRoundS = (performance.now() - started) / 1000;
+    gc.reset();
     await sleep(options.warmupS * 1000);
     const state = async (): Promise<WatcherState> => {
       for (;;) {
@@ -101,7 +108,6 @@ export async function measureWatcherScale(options: ScaleOptions): Promise<ScaleR
       }
     };
     const s0 = await state();
-    gc.reset();
     const p0 = readProcStats(pid);
     const b0 = readProcStats(backend.child.pid);
     const t0 = performance.now();
