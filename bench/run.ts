@@ -126,9 +126,9 @@ async function main(): Promise<void> {
       if (wanted('throughput')) {
         await attempt('throughput', async () => {
           log(`throughput, valid token: ${PLAN.rounds} alternating rounds of ${PLAN.runS} s per side, ${CONNECTIONS} connections`);
-          results.throughput = await measureThroughput({ responderUrl, bareUrl: bare.url, headers: AUTH, connections: CONNECTIONS, rounds: PLAN.rounds, secondsPerRun: PLAN.runS });
+          results.throughput = await measureThroughput({ responderUrl, bareUrl: bare.url, headers: AUTH, responderPid: webPid, barePid: bare.child.pid, connections: CONNECTIONS, rounds: PLAN.rounds, secondsPerRun: PLAN.runS });
           results.responderRssMb = { idle: idleRssMb, afterThroughput: round(readProcStats(webPid).rssMb, 1) };
-          log(`  ratio ${results.throughput.medianRatio} (${results.throughput.medianResponderRps} vs ${results.throughput.medianBareRps} req/s); responder RSS ${idleRssMb} MB idle, ${results.responderRssMb.afterThroughput} MB after`);
+          log(`  ratio ${results.throughput.medianRatio} (${results.throughput.medianResponderRps} vs ${results.throughput.medianBareRps} req/s; CPU responder ${results.throughput.cpu.responder} %, bare ${results.throughput.cpu.bare} %, wrk ${results.throughput.cpu.wrk} %); responder RSS ${idleRssMb} MB idle, ${results.responderRssMb.afterThroughput} MB after`);
         });
         await attempt('latency', async () => {
           log(`latency at ~1,000 req/s: ${PLAN.latencyRounds} alternating rounds of ${PLAN.latencyRunS} s per side`);
@@ -139,9 +139,9 @@ async function main(): Promise<void> {
       if (wanted('flood')) {
         await attempt('flood', async () => {
           log(`unauthenticated flood: ${PLAN.rounds} alternating rounds of ${PLAN.runS} s per side, no token`);
-          results.flood = await measureThroughput({ responderUrl, bareUrl: bare.url, headers: [], connections: CONNECTIONS, rounds: PLAN.rounds, secondsPerRun: PLAN.runS });
+          results.flood = await measureThroughput({ responderUrl, bareUrl: bare.url, headers: [], responderPid: webPid, barePid: bare.child.pid, connections: CONNECTIONS, rounds: PLAN.rounds, secondsPerRun: PLAN.runS });
           results.responderRssMb = { idle: idleRssMb, afterThroughput: results.responderRssMb?.afterThroughput ?? Number.NaN, afterFlood: round(readProcStats(webPid).rssMb, 1) };
-          log(`  ratio ${results.flood.medianRatio} (${results.flood.medianResponderRps} vs ${results.flood.medianBareRps} req/s); ${results.flood.responderNon2xx} of ${results.flood.responderRequests} answers not 2xx`);
+          log(`  ratio ${results.flood.medianRatio} (${results.flood.medianResponderRps} vs ${results.flood.medianBareRps} req/s; CPU responder ${results.flood.cpu.responder} %, bare ${results.flood.cpu.bare} %, wrk ${results.flood.cpu.wrk} %); ${results.flood.responderNon2xx} of ${results.flood.responderRequests} answers not 2xx`);
         });
       }
       if (wanted('detection')) {
@@ -204,6 +204,12 @@ async function main(): Promise<void> {
   const out = fileURLToPath(new URL('results/latest.json', import.meta.url));
   await mkdir(fileURLToPath(new URL('results/', import.meta.url)), { recursive: true });
   await writeFile(out, JSON.stringify(results, null, 2) + '\n');
+  // The same table in Markdown, for BENCHMARKS.md.
+  const m2 = results.machine;
+  await writeFile(
+    out.replace(/\.json$/, '.md'),
+    `Run of ${results.startedAt} (${results.durationS} s${quick ? ', --quick' : ''}): ${m2.cpus} × ${m2.cpuModel}, ${m2.memoryGb} GB, ${m2.kernel}, Node ${m2.node}, ${m2.loadGenerator}, load average at start ${m2.loadAverage.join(' / ')}.\n\n${formatTable(results.table, true)}\n`,
+  );
   process.stdout.write(`\n${formatTable(results.table)}\n\nfull results: ${out} (${results.durationS} s)\n`);
   if (Object.keys(results.errors).length > 0) process.exitCode = 1;
 }

@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import { readProcStats, type ProcStats } from './readProcStats.ts';
 import { spawnChild } from './spawnChild.ts';
 
 const SCRIPT = fileURLToPath(new URL('wrkReport.lua', import.meta.url));
@@ -11,6 +12,8 @@ export interface WrkOptions {
   headers?: readonly string[];
   /** Random delay in ms before each request of each connection: a steady rate instead of a flood. */
   delayMs?: readonly [number, number];
+  /** A process whose CPU use over the run (% of one core) to report as `serverCpuPercent`: the server under load. */
+  serverPid?: number;
 }
 
 export interface WrkResult {
@@ -22,6 +25,9 @@ export interface WrkResult {
   socketErrors: number;
   timeouts: number;
   latencyMs: { p50: number; p90: number; p99: number; p999: number; max: number; mean: number };
+  /** CPU use (% of one core) of wrk itself and of `serverPid`, sampled over the middle of the run. */
+  wrkCpuPercent?: number;
+  serverCpuPercent?: number;
 }
 
 export interface WrkRun {
@@ -59,9 +65,32 @@ export function startWrk(options: WrkOptions): WrkRun {
     env['WRK_DELAY_MAX_MS'] = String(options.delayMs[1]);
   }
   const child = spawnChild('wrk', args, { env });
+  // CPU of wrk and of the server, from 0.5 s after the start to 0.3 s before the end.
+  const usage: { wrk?: number; server?: number } = {};
+  let first: { at: number; wrk: ProcStats; server?: ProcStats } | undefined;
+  const sample = (): { at: number; wrk: ProcStats; server?: ProcStats } | undefined => {
+    try {
+      return { at: performance.now(), wrk: readProcStats(child.pid), ...(options.serverPid ? { server: readProcStats(options.serverPid) } : {}) };
+    } catch {
+      return undefined;
+    }
+  };
+  const timers = options.durationS >= 2 && options.durationS < 600
+    ? [
+        setTimeout(() => (first = sample()), 500),
+        setTimeout(() => {
+          const last = sample();
+          if (!first || !last) return;
+          const seconds = (last.at - first.at) / 1000;
+          usage.wrk = ((last.wrk.cpuSeconds - first.wrk.cpuSeconds) / seconds) * 100;
+          if (first.server && last.server) usage.server = ((last.server.cpuSeconds - first.server.cpuSeconds) / seconds) * 100;
+        }, options.durationS * 1000 - 300),
+      ]
+    : [];
   const result = child.exited.then((code) => {
+    for (const timer of timers) clearTimeout(timer);
     if (code !== 0 && code !== 'SIGINT') throw new Error(`wrk exited with ${code}:\n${child.output}`);
-    return parse(child.output);
+    return { ...parse(child.output), ...(usage.wrk === undefined ? {} : { wrkCpuPercent: Math.round(usage.wrk) }), ...(usage.server === undefined ? {} : { serverCpuPercent: Math.round(usage.server) }) };
   });
   return { result, stop: () => child.process.kill('SIGINT') };
 }
