@@ -19,10 +19,11 @@ export interface ScaleResult extends ScaleOptions {
   cpuPercent: number;
   backendCpuPercent: number;
   checksPerS: number;
-  driftP50Ms: number;
-  driftP99Ms: number;
+  /** Bucket bounds (DriftHistogram); null past its last bucket, 1 s (JSON has no Infinity). */
+  driftP50Ms: number | null;
+  driftP99Ms: number | null;
   /** The upper bound of the highest bucket that holds a check of the window. */
-  driftMaxMs: number;
+  driftMaxMs: number | null;
   rssMb: number;
   rssMaxMb: number;
   /** Watcher CPU time per check (µs): the event loop's work for one check, start to result. */
@@ -74,6 +75,8 @@ class GcTrace {
     return this.#main()?.committedPeak;
   }
 }
+
+const finite = (value: number): number | null => (Number.isFinite(value) ? value : null);
 
 function openFilesLimit(pid: number): string {
   const line = /^Max open files\s+(\S+)\s+(\S+)/m.exec(readFileSync(`/proc/${pid}/limits`, 'utf8'));
@@ -129,9 +132,9 @@ export async function measureWatcherScale(options: ScaleOptions): Promise<ScaleR
       cpuPercent: round(cpuPercent(p0, p1, seconds), 1),
       backendCpuPercent: round(cpuPercent(b0, b1, seconds), 1),
       checksPerS: round(checks / ((s1.written_at - s0.written_at) / 1000)),
-      driftP50Ms: driftQuantile(counts, 0.5),
-      driftP99Ms: driftQuantile(counts, 0.99),
-      driftMaxMs: driftQuantile(counts, 1),
+      driftP50Ms: finite(driftQuantile(counts, 0.5)),
+      driftP99Ms: finite(driftQuantile(counts, 0.99)),
+      driftMaxMs: finite(driftQuantile(counts, 1)),
       rssMb: round(p1.rssMb, 1),
       rssMaxMb: round(Math.max(rssMaxMb, p1.rssMb), 1),
       cpuPerCheckUs: round(((p1.cpuSeconds - p0.cpuSeconds) / Math.max(1, checks)) * 1e6),
