@@ -56,24 +56,13 @@ export function createApp(deps: AppDeps): Koa {
     memo = { enabled, state, name, watcher: freshness.watcher, graceMs: freshness.graceMs, validUntil: verdictExpiry(enabled, state, freshness), result };
     return result;
   };
-  /**
-   * Token checks per connection: a client sends the same Authorization header on every request of
-   * a kept-alive connection, so the hash-and-compare runs once per connection and header. The
-   * cached header is compared with the new one as plain strings: both came from this client, so
-   * the time that takes says nothing about the token.
-   */
-  const checked = new WeakMap<object, { header: string | undefined; token: string; ok: boolean }>();
-  const authorised = (header: string | undefined, token: string, connection: object | undefined): boolean => {
-    const known = connection && checked.get(connection);
-    if (known && known.header === header && known.token === token) return known.ok;
-    const ok = bearerMatches(header, token);
-    if (connection) checked.set(connection, { header, token, ok });
-    return ok;
-  };
   /** The answer to an authorised or unauthorised GET/HEAD on base_url: the same for both paths below. */
-  const decide = (authorization: string | undefined, connection?: object): Reply => {
+  // The token is checked in constant time on every request. It is not cached per connection: a
+  // proxy in front may multiplex many clients onto one kept-alive connection, and comparing one
+  // client's header with another's cached one would leak the token through timing.
+  const decide = (authorization: string | undefined): Reply => {
     const token = deps.getToken();
-    if (token !== undefined && !authorised(authorization, token, connection)) return AUTH_ERR;
+    if (token !== undefined && !bearerMatches(authorization, token)) return AUTH_ERR;
     const result = currentVerdict();
     if (result.status !== lastStatus) {
       // Once per change, not per request: Cloudflare asks several times a second.
@@ -104,7 +93,7 @@ export function createApp(deps: AppDeps): Koa {
     const started = performance.now();
     let reply: Reply;
     try {
-      reply = decide(req.headers.authorization, req.socket);
+      reply = decide(req.headers.authorization);
     } catch {
       // Koa's path asks again and answers (and logs) the error as it does for any other.
       return false;
