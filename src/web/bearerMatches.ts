@@ -21,7 +21,10 @@ export function bearerMatches(header: string | undefined, token: string): boolea
   const value = (header ?? '').trim();
   const space = value.search(/\s/);
   const isBearer = space > 0 && value.slice(0, space).toLowerCase() === 'bearer';
-  const presented = isBearer ? value.slice(space + 1).trim() : '';
-  const equal = timingSafeEqual(digest(presented), tokenDigest(token));
-  return equal && isBearer && presented !== '';
+  if (!isBearer) return false;
+  const presented = value.slice(space + 1).trim();
+  // Answering a missing or non-Bearer header without hashing tells nothing about the token, and
+  // keeps a flood of unauthenticated requests cheap.
+  if (presented === '') return false;
+  return timingSafeEqual(digest(presented), tokenDigest(token));
 }
