@@ -21,14 +21,15 @@
  *   gzip/deflate/br bodies decoded, a leading BOM dropped, the same failure reasons.
  * - Bodies over 10 MB fail the check instead of filling memory.
  * - Header values are never logged or echoed in messages: they often carry credentials.
- * - Nothing from the project is imported at run time (only a type), so this file can be copied into
- *   a `modules_folder` as the template of a new probe.
+ * - It imports the probe API's message helpers (`didYouMean`, `showValue`) so its errors read like
+ *   the config loader's; a copy used as the template of a module in an outside `modules_folder`
+ *   should inline them or drop them (only type imports resolve from anywhere).
  */
 import http from 'node:http';
 import https from 'node:https';
 import { Transform, type Readable } from 'node:stream';
 import zlib from 'node:zlib';
-import type { CheckContext, CheckResult, OptionIssue, ProbeModule, RawProbeOptions, Validation } from '../src/probe-api/types.ts';
+import { didYouMean, showValue, type CheckContext, type CheckResult, type OptionIssue, type ProbeModule, type RawProbeOptions, type Validation } from '../src/probe-api/index.ts';
 
 const METHODS = ['get', 'post', 'put', 'head', 'delete', 'patch', 'options'] as const;
 type Method = (typeof METHODS)[number];
@@ -68,40 +69,6 @@ export interface UrlProbeOptions {
 const isMap = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
-/** How a wrong value is shown after "got" (same wording as the config loader's). */
-function show(value: unknown): string {
-  if (value === null || value === undefined) return 'an empty value';
-  if (Array.isArray(value)) return value.length === 0 ? 'an empty list' : 'a list';
-  if (typeof value === 'object') return 'a map';
-  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? value.slice(0, 57) + '...' : value);
-  return String(value);
-}
-
-/** Levenshtein distance; only ever run on short config keys. */
-function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let diagonal = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const above = row[j]!;
-      row[j] = Math.min(above + 1, row[j - 1]! + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diagonal = above;
-    }
-  }
-  return row[b.length]!;
-}
-
-function didYouMean(word: string, candidates: readonly string[]): string {
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const candidate of candidates) {
-    const d = distance(word.toLowerCase(), candidate);
-    if (d < bestDistance) [best, bestDistance] = [candidate, d];
-  }
-  return best !== undefined && bestDistance <= Math.max(1, Math.floor(word.length / 3)) ? ` (did you mean "${best}"?)` : '';
-}
-
 function isHttpUrl(text: string): boolean {
   try {
     const url = new URL(text);
@@ -115,13 +82,13 @@ function validateHeaders(value: unknown, issue: (path: (string | number)[], mess
   const headers: Record<string, string> = {};
   if (value === undefined || value === null) return headers;
   if (!isMap(value)) {
-    issue(['query', 'header'], `expected a map of header names to values, got ${show(value)}`);
+    issue(['query', 'header'], `expected a map of header names to values, got ${showValue(value)}`);
     return headers;
   }
   for (const [name, headerValue] of Object.entries(value)) {
     const at = ['query', 'header', name];
-    if (!HEADER_NAME.test(name)) issue(at, `expected a header name of letters, digits and !#$%&'*+-.^_\`|~, got ${show(name)}`);
-    if (typeof headerValue !== 'string') issue(at, `expected a string (quote it in YAML), got ${show(headerValue)}`);
+    if (!HEADER_NAME.test(name)) issue(at, `expected a header name of letters, digits and !#$%&'*+-.^_\`|~, got ${showValue(name)}`);
+    if (typeof headerValue !== 'string') issue(at, `expected a string (quote it in YAML), got ${showValue(headerValue)}`);
     // The value itself is not shown: it may be a token.
     else if (BAD_HEADER_VALUE.test(headerValue)) issue(at, 'expected a header value on one line without control characters');
     else headers[name] = headerValue;
@@ -160,7 +127,7 @@ function validate(raw: RawProbeOptions): Validation<UrlProbeOptions> {
 
   let query: Record<string, unknown> = {};
   if (raw.query === undefined || raw.query === null) issue(['query'], 'missing, expected a map with at least url');
-  else if (!isMap(raw.query)) issue(['query'], `expected a map with at least url, got ${show(raw.query)}`);
+  else if (!isMap(raw.query)) issue(['query'], `expected a map with at least url, got ${showValue(raw.query)}`);
   else query = raw.query;
 
   for (const key of Object.keys(query)) {
@@ -171,27 +138,27 @@ function validate(raw: RawProbeOptions): Validation<UrlProbeOptions> {
   if (url === undefined || url === null) {
     if (isMap(raw.query)) issue(['query', 'url'], 'missing, expected an http(s) URL');
   } else if (typeof url !== 'string' || !isHttpUrl(url)) {
-    issue(['query', 'url'], `expected an http(s) URL, got ${show(url)}`);
+    issue(['query', 'url'], `expected an http(s) URL, got ${showValue(url)}`);
   }
 
   const headers = validateHeaders(query['header'], issue);
 
   const queryType = query['query_type'] ?? 'get';
   const method = typeof queryType === 'string' ? queryType.toLowerCase() : '';
-  if (!(METHODS as readonly string[]).includes(method)) issue(['query', 'query_type'], `expected one of ${METHODS.join(', ')}, got ${show(queryType)}`);
+  if (!(METHODS as readonly string[]).includes(method)) issue(['query', 'query_type'], `expected one of ${METHODS.join(', ')}, got ${showValue(queryType)}`);
 
   const timeout = query['timeout'] ?? DEFAULT_TIMEOUT_S;
   if (!(typeof timeout === 'number' && Number.isFinite(timeout) && timeout > 0)) {
-    issue(['query', 'timeout'], `expected a positive number of seconds, got ${show(timeout)}`);
+    issue(['query', 'timeout'], `expected a positive number of seconds, got ${showValue(timeout)}`);
   }
 
   const body = query['body'];
   if (body !== undefined && typeof body !== 'string' && !isMap(body)) {
-    issue(['query', 'body'], `expected a string or a map (sent as JSON), got ${show(body)}`);
+    issue(['query', 'body'], `expected a string or a map (sent as JSON), got ${showValue(body)}`);
   }
 
   const insecure = query['insecure'] ?? false;
-  if (typeof insecure !== 'boolean') issue(['query', 'insecure'], `expected true or false, got ${show(insecure)}`);
+  if (typeof insecure !== 'boolean') issue(['query', 'insecure'], `expected true or false, got ${showValue(insecure)}`);
 
   const criteria: UrlCriterion[] = [];
   for (const [label, criterion] of Object.entries(raw.success_criteria ?? {})) {
@@ -205,10 +172,10 @@ function validate(raw: RawProbeOptions): Validation<UrlProbeOptions> {
         if (q === undefined || q === null) {
           issue(at, 'missing, expected a regular expression');
         } else if (typeof q !== 'string' || q === '') {
-          issue(at, `expected a regular expression, got ${show(q)}`);
+          issue(at, `expected a regular expression, got ${showValue(q)}`);
         } else {
           const regex = compileRegex(q);
-          if (typeof regex === 'string') issue(at, `expected a regular expression, got ${show(q)} (${regex})`);
+          if (typeof regex === 'string') issue(at, `expected a regular expression, got ${showValue(q)} (${regex})`);
           else criteria.push({ type: 're_search', label, pattern: q, regex });
         }
         break;
@@ -218,12 +185,12 @@ function validate(raw: RawProbeOptions): Validation<UrlProbeOptions> {
           issue(at, `missing, expected a list of status codes like [200] or ["2xx"]`);
         } else if (!Array.isArray(q)) {
           if (isStatusEntry(q)) criteria.push({ type: 'status_in', label, accepted: [q] });
-          else issue(at, `${STATUS_EXPECTED}, or a list of them, got ${show(q)}`);
+          else issue(at, `${STATUS_EXPECTED}, or a list of them, got ${showValue(q)}`);
         } else if (q.length === 0) {
           issue(at, 'expected a list of status codes like [200] or ["2xx"], got an empty list');
         } else {
           const bad = q.map((entry, i) => [entry, i] as const).filter(([entry]) => !isStatusEntry(entry));
-          for (const [entry, i] of bad) issue([...at, i], `${STATUS_EXPECTED}, got ${show(entry)}`);
+          for (const [entry, i] of bad) issue([...at, i], `${STATUS_EXPECTED}, got ${showValue(entry)}`);
           if (bad.length === 0) criteria.push({ type: 'status_in', label, accepted: q as StatusEntry[] });
         }
         break;

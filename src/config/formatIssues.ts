@@ -1,6 +1,7 @@
 import type { z } from 'zod';
-import { keyPath, showValue } from './ConfigError.ts';
-import { didYouMean } from './suggest.ts';
+import { showValue } from '../probe-api/showValue.ts';
+import { keyPath } from './ConfigError.ts';
+import { didYouMean } from '../probe-api/suggest.ts';
 
 type Issue = z.core.$ZodIssue & { input?: unknown };
 type AnySchema = z.core.$ZodType;

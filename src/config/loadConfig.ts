@@ -8,7 +8,7 @@ import { ConfigError, keyPath } from './ConfigError.ts';
 import { expectation, formatIssues } from './formatIssues.ts';
 import type { ProbeSpec } from './ProbeSpec.ts';
 import { configSchema, type Config, type ProbeConfig } from './schema.ts';
-import { didYouMean } from './suggest.ts';
+import { didYouMean } from '../probe-api/suggest.ts';
 
 /** The project's own `probes/` folder: bundled modules, searched after `WatchMan.modules_folder`. */
 export const BUNDLED_PROBES = fileURLToPath(new URL('../../probes/', import.meta.url));
