@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseWatcherState, STATE_FILE, type WatcherState } from '../src/flag-store/watcherState.ts';
-import { freePort } from './freePort.ts';
+import { freePort } from '../test/helpers/responderClient.ts';
 import { spawnChild, type Child } from './spawnChild.ts';
 import { sleep } from './stats.ts';
 
