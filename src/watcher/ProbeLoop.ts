@@ -3,6 +3,7 @@ import { formatFlag } from '../flag-store/flagFormat.ts';
 import type { FlagStore } from '../flag-store/FlagStore.ts';
 import type { Logger } from '../log/Logger.ts';
 import type { Clock } from './Clock.ts';
+import { phaseOffset } from './phaseOffset.ts';
 import { runCheck } from './runCheck.ts';
 import { Thresholds, type ProbeState, type Transition } from './Thresholds.ts';
 
@@ -32,8 +33,9 @@ export interface ProbeLoopDeps {
 }
 
 /**
- * One probe's schedule: the first check at once, then every period from the planned start (so
- * checks do not drift), never two at a time, and at once after a check that overran its period.
+ * One probe's schedule: the first check at once, the second after the probe's phase offset (at
+ * most one period), then every period from the planned start (so checks do not drift), never two
+ * at a time, and at once after a check that overran its period.
  * It owns its flag: written on every failing check while down (so a vanished folder gets it
  * back within a period), removed once the probe is up.
  */
@@ -107,6 +109,7 @@ export class ProbeLoop {
   async #tick(plannedStart: number): Promise<void> {
     const { clock } = this.#deps;
     const driftMs = clock.now() - plannedStart;
+    const first = this.#lastCheck === undefined;
     const run = await runCheck(this.spec, this.#log, clock, this.#stop.signal);
     if (this.#stop.signal.aborted) return;
     const { result } = run;
@@ -123,7 +126,7 @@ export class ProbeLoop {
     await this.#syncFlag(transition);
     this.#deps.onCheck?.({ probe: this.spec.name, ok: result.ok, reason: result.reason, state: this.state, ...(transition ? { transition } : {}), durationMs: run.durationMs, driftMs, at: clock.now() });
     await this.#awaitSettled(run.settled);
-    const next = plannedStart + this.spec.periodMs;
+    const next = plannedStart + (first ? phaseOffset(this.spec.name, this.spec.periodMs) : this.spec.periodMs);
     this.#schedule(Math.max(next, clock.now()));
   }
 

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { FlagStore } from '../../src/flag-store/FlagStore.ts';
 import { silentLogger } from '../../src/log/createLogger.ts';
 import type { CheckEvent } from '../../src/watcher/ProbeLoop.ts';
+import { phaseOffset } from '../../src/watcher/phaseOffset.ts';
 import { Watcher } from '../../src/watcher/Watcher.ts';
 import { FakeClock } from '../helpers/FakeClock.ts';
 import { controlledModule, fail, pass, specFor } from '../helpers/probeSpec.ts';
@@ -124,30 +125,44 @@ test('a probe that throws, rejects, returns garbage or hangs fails with a reason
   t.true(events.filter((e) => e.probe === 'throws').length > events.filter((e) => e.probe === 'hangs').length, 'a hanging probe does not slow the others');
 });
 
-test('first check at once, then every period from its planned start; an overrun is followed at once; never two at a time', async (t) => {
+test('first check at once, the second after the phase offset, then every period from its planned start; an overrun is followed at once; never two at a time', async (t) => {
   const clock = new FakeClock();
   const { watcher } = await setup(t, { clock, guardIntervalMs: 1e9 });
+  const offset = phaseOffset('p', 1000);
   const starts: number[] = [];
   let release: (() => void) | undefined;
   const probe = controlledModule(() => {
     starts.push(clock.now());
-    if (starts.length !== 2) return { ok: true, reason: 'fine' };
+    if (starts.length !== 3) return { ok: true, reason: 'fine' };
     return new Promise((resolve) => (release = () => resolve({ ok: true, reason: 'slow but fine' })));
   });
   await watcher.start([specFor('p', probe.module, { periodMs: 1000, timeoutMs: 5000 })]);
   clock.advanceTo(0);
-  await waitFor(() => clock.hasTimerAt(1000), 5000, 'second check scheduled');
-  clock.advanceTo(1000);
+  await waitFor(() => clock.hasTimerAt(offset), 5000, 'second check scheduled at the phase offset');
+  clock.advanceTo(offset);
+  await waitFor(() => clock.hasTimerAt(offset + 1000), 5000, 'third check one period later');
+  clock.advanceTo(offset + 1000);
   await waitFor(() => release);
-  clock.advanceTo(3500);
+  clock.advanceTo(offset + 3500);
   release?.();
-  await waitFor(() => clock.hasTimerAt(3500), 5000, 'the check after the overrun, at once');
-  clock.advanceTo(3500);
-  await waitFor(() => clock.hasTimerAt(4500), 5000, 'back on period');
-  clock.advanceTo(4500);
-  await waitFor(() => starts.length === 4);
-  t.deepEqual(starts, [0, 1000, 3500, 4500]);
+  await waitFor(() => clock.hasTimerAt(offset + 3500), 5000, 'the check after the overrun, at once');
+  clock.advanceTo(offset + 3500);
+  await waitFor(() => clock.hasTimerAt(offset + 4500), 5000, 'back on period');
+  clock.advanceTo(offset + 4500);
+  await waitFor(() => starts.length === 5);
+  t.deepEqual(starts, [0, offset, offset + 1000, offset + 3500, offset + 4500]);
   t.is(probe.stats.maxRunning, 1);
+});
+
+test('probes started together spread over their period after the first check, each never waiting longer than a period', (t) => {
+  const period = 10_000;
+  const offsets = Array.from({ length: 10_000 }, (_, i) => phaseOffset(`p${i}`, period));
+  t.true(offsets.every((o) => o > 0 && o <= period && Number.isInteger(o)));
+  const perTenth = new Array<number>(10).fill(0);
+  for (const o of offsets) perTenth[Math.min(9, Math.floor(((o - 1) / period) * 10))]!++;
+  t.true(perTenth.every((n) => n > 800 && n < 1200), `every tenth of the period holds about 1,000 probes: ${perTenth.join(', ')}`);
+  t.is(phaseOffset('elastic', 1000), phaseOffset('elastic', 1000), 'stable for a name');
+  t.is(phaseOffset('a', 1), 1);
 });
 
 test('stop() aborts the check in flight and ends quickly', async (t) => {
