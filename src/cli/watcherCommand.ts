@@ -1,5 +1,5 @@
 import { LiveConfig } from '../config/LiveConfig.ts';
-import { loadConfig } from '../config/loadConfig.ts';
+import { loadConfig, moduleFolders } from '../config/loadConfig.ts';
 import { restartNeeded } from '../config/restartNeeded.ts';
 import { FlagStore } from '../flag-store/FlagStore.ts';
 import { createProcessLogger } from '../log/createProcessLogger.ts';
@@ -27,10 +27,13 @@ export async function watcherCommand(configFile: string, io: CommandIO): Promise
   const live = new LiveConfig(first, {
     log,
     signals: io.signals,
+    load: (current) => loadConfig(current.file, { modules: current.modules }),
+    moduleFolders: moduleFolders(config),
     apply: async (next, previous) => {
       for (const key of restartNeeded(previous.config, next.config, 'watcher')) log.warning(`${key} changed: restart the watcher to apply it`);
       await watcher.apply(next.probes);
     },
+    refused: (problems) => watcher.refusedConfig(problems),
   });
   await live.start();
   log.info(`watching ${watcher.probes.size} enabled probe(s) of ${label}; flags in ${flags.folder}`);

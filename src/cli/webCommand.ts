@@ -1,5 +1,5 @@
 import { LiveConfig } from '../config/LiveConfig.ts';
-import { loadConfig } from '../config/loadConfig.ts';
+import { readConfig } from '../config/readConfig.ts';
 import { restartNeeded } from '../config/restartNeeded.ts';
 import { createProcessLogger } from '../log/createProcessLogger.ts';
 import { createApp } from '../web/createApp.ts';
@@ -17,7 +17,7 @@ const EXAMPLE_TOKEN = 'change-me';
 
 /** `deadpool web`: answers Cloudflare's monitor from memory, following config.yaml as it changes. */
 export async function webCommand(configFile: string, io: CommandIO): Promise<ExitCode> {
-  const first = await loadConfig(configFile);
+  const first = await readConfig(configFile);
   const { config } = first;
   const { logger: log, close } = createProcessLogger(config.Generic.log, 'web', { write: io.out });
   let access = await readToken(config.WEB, io.env);
@@ -37,6 +37,8 @@ export async function webCommand(configFile: string, io: CommandIO): Promise<Exi
   const live = new LiveConfig(first, {
     log,
     signals: io.signals,
+    // Probe modules are the watcher's business: a module option it refuses shows as that probe not checked.
+    load: (current) => readConfig(current.file),
     apply: async (next, previous) => {
       for (const key of restartNeeded(previous.config, next.config, 'web')) log.warning(`${key} changed: restart the responder to apply it`);
       try {
@@ -56,7 +58,9 @@ export async function webCommand(configFile: string, io: CommandIO): Promise<Exi
   const enabled = (): string[] => {
     if (live.current !== enabledOf) {
       enabledOf = live.current;
-      enabledNames = enabledOf.probes.filter((p) => p.enabled).map((p) => p.name);
+      enabledNames = Object.entries(enabledOf.config.probes)
+        .filter(([, probe]) => probe.isEnabled)
+        .map(([name]) => name);
     }
     return enabledNames;
   };

@@ -3,17 +3,23 @@ import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../log/Logger.ts';
 import { ConfigError } from './ConfigError.ts';
-import { loadConfig, moduleFolders, type LoadedConfig } from './loadConfig.ts';
+import type { ConfigFile } from './readConfig.ts';
 
 export interface HangupSource {
   on(event: 'SIGHUP', listener: () => void): unknown;
   off(event: 'SIGHUP', listener: () => void): unknown;
 }
 
-export interface LiveConfigDeps {
+export interface LiveConfigDeps<T extends ConfigFile> {
   log: Logger;
+  /** Reads the file again (throws ConfigError when it is invalid); the current config is passed to reuse what did not change. */
+  load(current: T): Promise<T>;
   /** Applies a new valid config; the previous one is passed to tell what changed. */
-  apply(next: LoadedConfig, previous: LoadedConfig): Promise<void>;
+  apply(next: T, previous: T): Promise<void>;
+  /** An invalid edit was refused (the last good config keeps running); its problems, as logged. */
+  refused?(problems: string[]): void;
+  /** Probe module folders to follow (polled): a dropped or edited module reloads the config. None: only config.yaml. */
+  moduleFolders?: readonly string[];
   signals?: HangupSource;
   /** Coalesces the bursts of events one editor save makes. */
   debounceMs?: number;
@@ -39,9 +45,9 @@ async function modulesSignature(folders: readonly string[]): Promise<string> {
  * changes, and on SIGHUP. An invalid file is logged with the same messages as `deadpool validate`
  * and the last good config keeps running. Modules are re-imported only when their file changed.
  */
-export class LiveConfig {
-  #current: LoadedConfig;
-  readonly #deps: LiveConfigDeps;
+export class LiveConfig<T extends ConfigFile> {
+  #current: T;
+  readonly #deps: LiveConfigDeps<T>;
   #watcher: FSWatcher | undefined;
   #timer: NodeJS.Timeout | undefined;
   #modulePoll: NodeJS.Timeout | undefined;
@@ -52,12 +58,12 @@ export class LiveConfig {
     void this.reload();
   };
 
-  constructor(initial: LoadedConfig, deps: LiveConfigDeps) {
+  constructor(initial: T, deps: LiveConfigDeps<T>) {
     this.#current = initial;
     this.#deps = deps;
   }
 
-  get current(): LoadedConfig {
+  get current(): T {
     return this.#current;
   }
 
@@ -68,15 +74,17 @@ export class LiveConfig {
    */
   async start(): Promise<void> {
     this.#deps.signals?.on('SIGHUP', this.#onHangup);
-    const folders = moduleFolders(this.#current.config);
-    this.#modulesSeen = await modulesSignature(folders);
-    this.#modulePoll = setInterval(() => {
-      void modulesSignature(folders).then((seen) => {
-        if (seen === this.#modulesSeen) return;
-        this.#modulesSeen = seen;
-        this.#schedule();
-      });
-    }, this.#deps.modulePollMs ?? 500);
+    const folders = this.#deps.moduleFolders;
+    if (folders) {
+      this.#modulesSeen = await modulesSignature(folders);
+      this.#modulePoll = setInterval(() => {
+        void modulesSignature(folders).then((seen) => {
+          if (seen === this.#modulesSeen) return;
+          this.#modulesSeen = seen;
+          this.#schedule();
+        });
+      }, this.#deps.modulePollMs ?? 500);
+    }
     const watcher = watch(this.#current.file, { ignoreInitial: true, atomic: true });
     this.#watcher = watcher;
     watcher.on('all', () => this.#schedule());
@@ -106,19 +114,21 @@ export class LiveConfig {
 
   async #reloadNow(): Promise<boolean> {
     const { log } = this.#deps;
-    let next: LoadedConfig;
+    let next: T;
     try {
-      next = await loadConfig(this.#current.file, { modules: this.#current.modules });
+      next = await this.#deps.load(this.#current);
     } catch (error) {
       const problems = error instanceof ConfigError ? error.problems : [String(error)];
       log.error(`config not reloaded, the last good one keeps running: ${problems.length} problem(s)`);
       for (const problem of problems) log.error(problem);
+      this.#deps.refused?.(problems);
       return false;
     }
     const previous = this.#current;
     this.#current = next;
     await this.#deps.apply(next, previous);
-    log.info(`config reloaded: ${next.probes.length} probes, ${next.probes.filter((p) => p.enabled).length} enabled`);
+    const probes = Object.values(next.config.probes);
+    log.info(`config reloaded: ${probes.length} probes, ${probes.filter((p) => p.isEnabled).length} enabled`);
     return true;
   }
 }

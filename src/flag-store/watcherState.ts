@@ -26,6 +26,8 @@ export const watcherStateSchema = z.object({
   probes: z.record(z.string(), probeStateSchema),
   /** Cumulative histogram of schedule drift (see DriftHistogram): bucket counts and their total. */
   drift: z.object({ counts: z.array(z.number()), total: z.number() }).optional(),
+  /** The last edit of config.yaml was refused (first problems): the watcher runs its last good config. */
+  config_problems: z.array(z.string()).optional(),
 });
 
 export type WatcherState = z.infer<typeof watcherStateSchema>;

@@ -1,7 +1,6 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { tsImport } from 'tsx/esm/api';
 import type { ProbeModule } from './types.ts';
 
 const EXTENSIONS = ['.ts', '.mts', '.js', '.mjs', '.cjs'];
@@ -52,6 +51,7 @@ export class ModuleLoader {
     try {
       // tsImport loads each call in a namespace of its own, so an edited file is really imported again
       // (a `?v=` query is dropped by tsx's resolver and would return the cached module).
+      const { tsImport } = await loadTsx();
       namespace = (await tsImport(pathToFileURL(file).href, import.meta.url)) as Record<string, unknown>;
     } catch (error) {
       throw new ModuleLoadError(`${file}: failed to load: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
@@ -61,6 +61,13 @@ export class ModuleLoader {
     return module;
   }
 }
+
+/**
+ * tsx only once a module is imported: its loader thread costs a process about 35 MB, which the
+ * responder (it never imports a module) and `deadpool validate` of a config without probes do not pay.
+ */
+let tsx: Promise<typeof import('tsx/esm/api')> | undefined;
+const loadTsx = (): Promise<typeof import('tsx/esm/api')> => (tsx ??= import('tsx/esm/api'));
 
 /**
  * The module's default export. A file outside any `"type": "module"` package (a typical

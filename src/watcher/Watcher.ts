@@ -20,6 +20,9 @@ export interface WatcherDeps {
   guardIntervalMs?: number;
 }
 
+/** Enough to say what is wrong; the log has them all. */
+const MAX_PUBLISHED_PROBLEMS = 3;
+
 /** Runs one ProbeLoop per enabled probe and keeps the flag folder in line with them. */
 export class Watcher {
   readonly #deps: Required<WatcherDeps> & ProbeLoopDeps;
@@ -29,6 +32,7 @@ export class Watcher {
   #repairing: Promise<void> | undefined;
   readonly #drift = new DriftHistogram();
   #stopped = false;
+  #configProblems: string[] | undefined;
 
   constructor(deps: WatcherDeps) {
     const onCheck = deps.onCheck;
@@ -74,8 +78,19 @@ export class Watcher {
       this.#loops.set(name, loop);
       loop.start();
     }
+    this.#configProblems = undefined;
     await this.#removeForeignFlags(wanted);
     await this.#publish();
+  }
+
+  /**
+   * An edit of config.yaml was refused and the last good config keeps running. Published with the
+   * state so the responder, which does not import probe modules and so may have taken the edit,
+   * can say why a probe it expects is not being checked.
+   */
+  refusedConfig(problems: readonly string[]): void {
+    this.#configProblems = problems.slice(0, MAX_PUBLISHED_PROBLEMS);
+    void this.#publish();
   }
 
   async stop(): Promise<void> {
@@ -111,7 +126,14 @@ export class Watcher {
     for (const [name, loop] of this.#loops) {
       probes[name] = { state: loop.state, reason: loop.reason, checked_at: loop.checkedAt ?? null, period_ms: loop.spec.periodMs, timeout_ms: loop.spec.timeoutMs };
     }
-    return { version: 1, pid: process.pid, written_at: this.#deps.clock.now(), probes, drift: { counts: this.#drift.counts, total: this.#drift.total } };
+    return {
+      version: 1,
+      pid: process.pid,
+      written_at: this.#deps.clock.now(),
+      probes,
+      drift: { counts: this.#drift.counts, total: this.#drift.total },
+      ...(this.#configProblems ? { config_problems: this.#configProblems } : {}),
+    };
   }
 
   #publishSoon(): void {

@@ -38,7 +38,11 @@ function unflaggedFailure(probe: string, { watcher, now, graceMs }: Freshness): 
   if (!state) return `no result ${NO_WATCHER}`;
   const published = state.probes[probe];
   const heartbeatAge = now - state.written_at;
-  if (!published) return heartbeatAge > 2000 + graceMs ? `no result for ${seconds(heartbeatAge)} ${NO_WATCHER}` : 'pending';
+  if (!published) {
+    if (heartbeatAge > 2000 + graceMs) return `no result for ${seconds(heartbeatAge)} ${NO_WATCHER}`;
+    const refused = state.config_problems?.[0];
+    return refused === undefined ? 'pending' : `not checked: the watcher refused the config and runs its last good one: ${refused}`;
+  }
   const limit = published.period_ms + published.timeout_ms + graceMs;
   if (published.checked_at === null) return heartbeatAge > limit ? `no result for ${seconds(heartbeatAge)} ${NO_WATCHER}` : 'pending';
   const age = now - published.checked_at;

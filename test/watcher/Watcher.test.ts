@@ -257,3 +257,14 @@ test('a probe removed by a reload has its check in flight aborted and its flag d
   t.deepEqual([...watcher.probes.keys()], ['kept']);
   t.true(events.some((e) => e.probe === 'kept'));
 });
+
+test('a refused config edit is published with the state (first 3 problems) until a config is applied', async (t) => {
+  const { watcher } = await setup(t);
+  const spec = specFor('p', controlledModule(pass).module);
+  await watcher.start([spec]);
+  t.is(watcher.snapshot().config_problems, undefined);
+  watcher.refusedConfig(['a', 'b', 'c', 'd']);
+  t.deepEqual(watcher.snapshot().config_problems, ['a', 'b', 'c']);
+  await watcher.apply([spec]);
+  t.is(watcher.snapshot().config_problems, undefined);
+});

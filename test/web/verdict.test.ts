@@ -93,6 +93,14 @@ test('no watcher state at all: every enabled probe fails, saying why', (t) => {
   t.is(result.body, 'Server: DC-1 reports:\nThe a is DEAD! no result (is the watcher running?)\nThe b is DEAD! no result (is the watcher running?)\n');
 });
 
+test('a probe the watcher is not running because it refused the config edit fails with the first problem', (t) => {
+  const refusing = heartbeat({ old: probe(100) });
+  refusing.watcher.state!.config_problems = ['config.yaml: probes.new.query.url: missing, expected an http(s) URL', 'config.yaml: probes.other: …'];
+  const result = judge(['old', 'new'], state({}), 'DC-1', refusing);
+  t.is(result.status, 503);
+  t.is(result.body, 'Server: DC-1 reports:\nThe new is DEAD! not checked: the watcher refused the config and runs its last good one: config.yaml: probes.new.query.url: missing, expected an http(s) URL\n');
+});
+
 test('before its first result a probe is pending (failing); a probe the watcher does not know yet too', (t) => {
   const result = judge(['new', 'starting'], state({}), 'DC-1', heartbeat({ starting: probe(null) }));
   t.is(result.body, 'Server: DC-1 reports:\nThe new is DEAD! pending\nThe starting is DEAD! pending\n');

@@ -1,0 +1,77 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { load, YAMLException } from 'js-yaml';
+import { ConfigError } from './ConfigError.ts';
+import { expectation, formatIssues } from './formatIssues.ts';
+import { configSchema, type Config } from './schema.ts';
+
+/** config.yaml read and checked against the schema; its probe modules not imported. */
+export interface ConfigFile {
+  /** Absolute path of config.yaml. */
+  file: string;
+  /** The file as named in messages (relative to the working directory when inside it). */
+  label: string;
+  /** Validated, with defaults filled in and every path made absolute against the config's folder. */
+  config: Config;
+}
+
+export function labelFor(file: string, cwd = process.cwd()): string {
+  const relative = path.relative(cwd, file);
+  return relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : file;
+}
+
+/**
+ * Reads, parses and validates config.yaml against the schema (not the probe modules' options: that
+ * is loadConfig); throws ConfigError listing every problem. Enough for the responder, which never
+ * imports a probe module: a module's top-level code (a connection pool, say) has no business
+ * running in the process that faces the network, and tsx would cost it 35 MB.
+ */
+export async function readConfig(configFile: string, options: { cwd?: string } = {}): Promise<ConfigFile> {
+  const cwd = options.cwd ?? process.cwd();
+  const file = path.resolve(cwd, configFile);
+  const label = labelFor(file, cwd);
+  const fail = (lines: string[]): never => {
+    throw new ConfigError(lines.map((line) => `${label}: ${line}`));
+  };
+
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return fail([code === 'ENOENT' ? `no such file (looked for ${file})` : `cannot read ${file} (${code ?? String(error)})`]);
+  }
+  const document = parseYaml(text, fail);
+  const parsed = configSchema.safeParse(document, { reportInput: true, error: (issue) => expectation(issue) });
+  if (!parsed.success) return fail(formatIssues(parsed.error.issues, configSchema));
+  return { file, label, config: resolvePaths(parsed.data, path.dirname(file)) };
+}
+
+function parseYaml(text: string, fail: (lines: string[]) => never): unknown {
+  if (text.trim() === '') return fail(['the file is empty; expected a map with Generic, WEB, WatchMan and probes']);
+  try {
+    return load(text);
+  } catch (error) {
+    if (error instanceof YAMLException) {
+      const where = error.mark ? `line ${error.mark.line + 1}, column ${error.mark.column + 1}: ` : '';
+      return fail([`${where}YAML syntax error: ${error.reason}`]);
+    }
+    throw error;
+  }
+}
+
+function resolvePaths(config: Config, dir: string): Config {
+  const { WatchMan, WEB } = config;
+  return {
+    ...config,
+    WatchMan: {
+      ...WatchMan,
+      probe_status_folder: path.resolve(dir, WatchMan.probe_status_folder),
+      ...(WatchMan.modules_folder === undefined ? {} : { modules_folder: path.resolve(dir, WatchMan.modules_folder) }),
+    },
+    WEB: {
+      ...WEB,
+      ...(WEB.access_token_file === undefined ? {} : { access_token_file: path.resolve(dir, WEB.access_token_file) }),
+    },
+  };
+}
