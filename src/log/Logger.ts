@@ -28,6 +28,8 @@ export interface Logger {
   error(message: string, fields?: LogFields): void;
   critical(message: string, fields?: LogFields): void;
   fatal(message: string, fields?: LogFields): void;
+  /** Whether a record at `level` would be kept: lets a hot path skip building fields nobody reads. */
+  enabled(level: Level): boolean;
   /** A logger that adds `fields` to every record (e.g. `{ probe: 'elastic' }`). */
   child(fields: LogFields): Logger;
 }

@@ -30,6 +30,7 @@ export function createLogger({ level, sinks, fields = {}, now = () => new Date()
     error: (m, f) => emit('error', m, f),
     critical: (m, f) => emit('critical', m, f),
     fatal: (m, f) => emit('fatal', m, f),
+    enabled: (lvl) => LEVELS[lvl] <= threshold,
     child: (more) => createLogger({ level, sinks, fields: { ...fields, ...more }, now }),
   };
 }

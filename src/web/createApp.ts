@@ -90,7 +90,8 @@ export function createApp(deps: AppDeps): Koa {
     if (method !== 'GET' && method !== 'HEAD') return false;
     const baseUrl = deps.getWebConfig().base_url;
     if (url === undefined || !isBaseUrl(url, baseUrl)) return false;
-    const started = performance.now();
+    const debug = logger.enabled('debug');
+    const started = debug ? performance.now() : 0;
     let reply: Reply;
     try {
       reply = decide(req.headers.authorization);
@@ -106,6 +107,7 @@ export function createApp(deps: AppDeps): Koa {
     ]);
     if (method === 'HEAD') res.end();
     else res.end(reply.body);
+    if (!debug) return true;
     logger.debug('web request', {
       component: 'web',
       method,
