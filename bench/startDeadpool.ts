@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { NODE_FLAGS } from '../src/cli/nodeFlags.ts';
 import { parseWatcherState, STATE_FILE, type WatcherState } from '../src/flag-store/watcherState.ts';
 import { freePort } from '../test/helpers/responderClient.ts';
 import { spawnChild, type Child } from './spawnChild.ts';
@@ -74,7 +75,8 @@ WatchMan: { probe_status_folder: flags${grace} }
 probes:
 ${probesYaml(options.probes)}`,
   );
-  const start = (command: string): Child => spawnChild(process.execPath, [...(options.nodeArgs ?? []), DEADPOOL_BIN, command, '-c', config]);
+  // With the node options `deadpool run` gives each process: what production runs.
+  const start = (command: 'watcher' | 'web'): Child => spawnChild(process.execPath, [...NODE_FLAGS[command], ...(options.nodeArgs ?? []), DEADPOOL_BIN, command, '-c', config]);
   const watcher = options.watcher === false ? undefined : start('watcher');
   const web = options.web === false ? undefined : start('web');
   const origin = `http://127.0.0.1:${port}`;

@@ -5,6 +5,7 @@ import { createProcessLogger } from '../log/createProcessLogger.ts';
 import { Supervisor } from '../supervisor/Supervisor.ts';
 import type { CommandIO } from './CommandIO.ts';
 import { PARENT_ENV } from './followParent.ts';
+import { NODE_FLAGS } from './nodeFlags.ts';
 import { EXIT, type ExitCode } from './exitCodes.ts';
 import { waitForSignal } from './waitForSignal.ts';
 
@@ -19,7 +20,7 @@ export async function runCommand(configFile: string, io: CommandIO): Promise<Exi
   const { config, file } = await loadConfig(configFile);
   const { logger: log, close } = createProcessLogger(config.Generic.log, 'supervisor', { write: io.out });
   const supervisor = new Supervisor({
-    children: ['watcher', 'web'].map((name) => ({ name, command: process.execPath, args: [BIN, name, '-c', file] })),
+    children: (['watcher', 'web'] as const).map((name) => ({ name, command: process.execPath, args: [...NODE_FLAGS[name], BIN, name, '-c', file] })),
     spawn: ({ command, args }) => spawn(command, args, { stdio: ['ignore', 'inherit', 'inherit'], env: { ...io.env, [PARENT_ENV]: String(process.pid) } }),
     log,
   });
