@@ -31,7 +31,7 @@ export interface ScaleResult extends ScaleOptions {
   /** From --trace-gc, main isolate, warm-up and window: the heap left after the last full GC (the live data) and the highest heap a full GC started from. */
   liveHeapMb: number | undefined;
   heapCommittedPeakMb: number | undefined;
-  /** Probes down at the end of the window (the backend is healthy: any is a failed check). */
+  /** Probes down or overdue at the end of the window (the backend is healthy: any is a failed or late check). */
   downAtEnd: number;
   openFilesLimit: string;
 }
@@ -140,7 +140,7 @@ export async function measureWatcherScale(options: ScaleOptions): Promise<ScaleR
       cpuPerCheckUs: round(((p1.cpuSeconds - p0.cpuSeconds) / Math.max(1, checks)) * 1e6),
       liveHeapMb: gc.liveMb(),
       heapCommittedPeakMb: gc.committedPeakMb(),
-      downAtEnd: Object.values(s1.probes).filter((p) => p.state === 'down').length,
+      downAtEnd: Object.values(s1.failing).filter((p) => p.state !== 'pending').length,
       openFilesLimit: openFilesLimit(pid),
     };
   } finally {

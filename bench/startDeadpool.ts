@@ -112,7 +112,8 @@ export async function waitForFirstRound(deadpool: Deadpool, count: number, timeo
   for (;;) {
     const state = await deadpool.readState();
     if (state) {
-      const checked = Object.values(state.probes).filter((p) => p.checked_at !== null).length;
+      const pending = Object.values(state.failing).filter((p) => p.state === 'pending').length;
+      const checked = state.running.size - pending;
       if (checked >= count) return state;
     }
     if (Date.now() > deadline) throw new Error(`the watcher did not check ${count} probes within ${timeoutMs} ms: ${deadpool.watcher?.output ?? ''}`);

@@ -21,7 +21,8 @@ export async function watcherCommand(configFile: string, io: CommandIO): Promise
   const { config, probes, label } = first;
   const { logger: log, close } = createProcessLogger(config.Generic.log, 'watcher', { write: io.out });
   const flags = new FlagStore(config.WatchMan.probe_status_folder);
-  const watcher = new Watcher({ flags, log });
+  let staleGraceMs = config.WatchMan.stale_grace * 1000;
+  const watcher = new Watcher({ flags, log, staleGraceMs: () => staleGraceMs });
   const stop = stopRequested(io, log);
   await watcher.start(probes);
   const live = new LiveConfig(first, {
@@ -31,6 +32,7 @@ export async function watcherCommand(configFile: string, io: CommandIO): Promise
     moduleFolders: moduleFolders(config),
     apply: async (next, previous) => {
       for (const key of restartNeeded(previous.config, next.config, 'watcher')) log.warning(`${key} changed: restart the watcher to apply it`);
+      staleGraceMs = next.config.WatchMan.stale_grace * 1000;
       await watcher.apply(next.probes);
     },
     refused: (problems) => watcher.refusedConfig(problems),

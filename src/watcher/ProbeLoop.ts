@@ -52,6 +52,7 @@ export class ProbeLoop {
   #failingSince: Date | undefined;
   #lastReason = 'pending';
   #lastCheck: Date | undefined;
+  #startedAt = 0;
 
   constructor(spec: ProbeSpec, deps: ProbeLoopDeps) {
     this.spec = spec;
@@ -73,8 +74,14 @@ export class ProbeLoop {
     return this.#lastCheck?.getTime();
   }
 
+  /** Clock time the loop started: a probe without a result yet is pending from then on. */
+  get startedAt(): number {
+    return this.#startedAt;
+  }
+
   start(): void {
-    this.#schedule(this.#deps.clock.now());
+    this.#startedAt = this.#deps.clock.now();
+    this.#schedule(this.#startedAt);
   }
 
   /** Stops scheduling and aborts the check in flight; resolves once it settled (bounded). */

@@ -2,7 +2,7 @@ import { chmod, rename, stat } from 'node:fs/promises';
 import type { ProbeSpec } from '../config/ProbeSpec.ts';
 import { flagFileName } from '../flag-store/flagFormat.ts';
 import type { FlagStore } from '../flag-store/FlagStore.ts';
-import { STATE_FILE, type WatcherState } from '../flag-store/watcherState.ts';
+import { STATE_FILE, type WatcherStateFile } from '../flag-store/watcherState.ts';
 import type { Logger } from '../log/Logger.ts';
 import { systemClock, type Clock } from './Clock.ts';
 import { DriftHistogram } from './DriftHistogram.ts';
@@ -18,7 +18,12 @@ export interface WatcherDeps {
    * rewritten: the responder's freshness rule relies on this heartbeat.
    */
   guardIntervalMs?: number;
+  /** `WatchMan.stale_grace` in ms, read at every write (a reload may change it): a result older than period + timeout + this is overdue. */
+  staleGraceMs?: () => number;
 }
+
+const DEFAULT_STALE_GRACE_MS = 5000;
+const seconds = (ms: number): string => `${Math.max(0, Math.round(ms / 1000))} s`;
 
 /** Enough to say what is wrong; the log has them all. */
 const MAX_PUBLISHED_PROBLEMS = 3;
@@ -39,6 +44,7 @@ export class Watcher {
     this.#deps = {
       clock: systemClock,
       guardIntervalMs: 500,
+      staleGraceMs: () => DEFAULT_STALE_GRACE_MS,
       ...deps,
       onFolderTrouble: () => void this.#repair(),
       // A change of state is published at once; results in between ride on the heartbeat.
@@ -120,17 +126,32 @@ export class Watcher {
     }, this.#deps.guardIntervalMs);
   }
 
-  /** What the responder needs to tell a fresh result from a stale one, for every running probe. */
-  snapshot(): WatcherState {
-    const probes: WatcherState['probes'] = {};
+  /**
+   * What the responder needs to fail closed: which probes run, and which of them count as failing
+   * (pending, down, or overdue). A result is overdue once it is older than `period + timeout +
+   * stale_grace`, judged one heartbeat ahead: the responder hears of it only at the next write.
+   */
+  snapshot(): WatcherStateFile {
+    const now = this.#deps.clock.now();
+    const beat = this.#deps.guardIntervalMs;
+    const graceMs = this.#deps.staleGraceMs();
+    const failing: WatcherStateFile['failing'] = {};
+    let minDeadline = Infinity;
     for (const [name, loop] of this.#loops) {
-      probes[name] = { state: loop.state, reason: loop.reason, checked_at: loop.checkedAt ?? null, period_ms: loop.spec.periodMs, timeout_ms: loop.spec.timeoutMs };
+      const deadline = loop.spec.periodMs + loop.spec.timeoutMs;
+      minDeadline = Math.min(minDeadline, deadline);
+      const age = now - (loop.checkedAt ?? loop.startedAt);
+      if (age + beat > deadline + graceMs) failing[name] = { state: 'overdue', reason: `no result for ${seconds(age)} (checks are running late)` };
+      else if (loop.state !== 'up') failing[name] = { state: loop.state, reason: loop.reason };
     }
     return {
-      version: 1,
+      version: 2,
       pid: process.pid,
-      written_at: this.#deps.clock.now(),
-      probes,
+      written_at: now,
+      heartbeat_ms: beat,
+      ...(Number.isFinite(minDeadline) ? { min_deadline_ms: minDeadline } : {}),
+      running: [...this.#loops.keys()],
+      failing,
       drift: { counts: this.#drift.counts, total: this.#drift.total },
       ...(this.#configProblems ? { config_problems: this.#configProblems } : {}),
     };

@@ -1,5 +1,6 @@
 import type { FlagViewState } from './FlagView.ts';
 import { plainLine } from './plainLine.ts';
+import type { WatcherState } from '../flag-store/watcherState.ts';
 import type { WatcherStateSnapshot } from './WatcherStateView.ts';
 
 /** Cloudflare reads 10 KB at most and shows none of it; the body is for a human with curl. */
@@ -28,50 +29,56 @@ const seconds = (ms: number): string => `${Math.max(0, Math.round(ms / 1000))} s
 const NO_WATCHER = '(is the watcher running?)';
 
 /**
- * Why a probe without a flag still counts as failing, or undefined when it passes: its last result
- * must be fresh (completed within `period + timeout + grace`) and not down. Without this, a
- * stopped or frozen watcher would leave the last answer standing forever, which is how the
- * original reported OK for a dead DC.
+ * How long the responder trusts the watcher's last word, in ms. The watcher rewrites its state
+ * every `heartbeat_ms` and judges each probe's freshness itself, so while it writes, its word
+ * holds; once it falls silent (stopped, frozen, blocked) any probe may have missed its deadline.
+ * Silence is allowed up to the shortest `period + timeout` of its probes, but never less than one
+ * heartbeat nor more than two, plus `stale_grace`.
+ */
+export function heartbeatLimit(state: WatcherState, graceMs: number): number {
+  const beat = state.heartbeat_ms;
+  return Math.min(2 * beat, Math.max(beat, state.min_deadline_ms ?? Infinity)) + graceMs;
+}
+
+/**
+ * Why a probe without a flag still counts as failing, or undefined when it passes: the watcher
+ * must be heard from recently and must run the probe, with a fresh result that is not down.
+ * Without this, a stopped or frozen watcher would leave the last answer standing forever, which
+ * is how the original reported OK for a dead DC.
  */
 function unflaggedFailure(probe: string, { watcher, now, graceMs }: Freshness): string | undefined {
   const state = watcher.state;
   if (!state) return `no result ${NO_WATCHER}`;
-  const published = state.probes[probe];
-  const heartbeatAge = now - state.written_at;
-  if (!published) {
-    if (heartbeatAge > 2000 + graceMs) return `no result for ${seconds(heartbeatAge)} ${NO_WATCHER}`;
+  const silence = now - state.written_at;
+  if (silence > heartbeatLimit(state, graceMs)) return `no result for ${seconds(silence)} ${NO_WATCHER}`;
+  if (!state.running.has(probe)) {
     const refused = state.config_problems?.[0];
     return refused === undefined ? 'pending' : `not checked: the watcher refused the config and runs its last good one: ${refused}`;
   }
-  const limit = published.period_ms + published.timeout_ms + graceMs;
-  if (published.checked_at === null) return heartbeatAge > limit ? `no result for ${seconds(heartbeatAge)} ${NO_WATCHER}` : 'pending';
-  const age = now - published.checked_at;
-  if (age > limit) return `no result for ${seconds(age)} ${NO_WATCHER}`;
   // Down without a visible flag: the flag is being rewritten, or its folder is being replaced.
-  return published.state === 'down' ? published.reason : undefined;
+  return state.failing[probe]?.reason;
 }
 
 /**
  * Until when (epoch ms) `verdict` surely gives the same answer for the same inputs, time being
- * the only thing that moves: just before the first fresh result would turn stale. -Infinity when
+ * the only thing that moves: just before the watcher's last word would turn stale. -Infinity when
  * the answer already shows an age (it changes every second), Infinity when time cannot change it.
  * Lets the responder reuse an answer instead of working it out again for every request.
  */
 export function verdictExpiry(enabledProbes: Iterable<string>, state: FlagViewState, { watcher, now, graceMs }: Freshness): number {
   const published = watcher.state;
   if (!state.folderOk || !published) return Infinity;
-  let until = Infinity;
+  let anyUnflagged = false;
   for (const probe of enabledProbes) {
-    if (state.flags.has(probe)) continue;
-    const result = published.probes[probe];
-    // The same comparisons as unflaggedFailure: a result is stale once `now - since > limit`.
-    const since = result?.checked_at ?? published.written_at;
-    const limit = result ? result.period_ms + result.timeout_ms + graceMs : 2000 + graceMs;
-    if (now - since > limit) return -Infinity;
-    // 1 ms early, so that rounding at the boundary never keeps a stale answer.
-    until = Math.min(until, since + limit - 1);
+    if (!state.flags.has(probe)) {
+      anyUnflagged = true;
+      break;
+    }
   }
-  return until;
+  if (!anyUnflagged) return Infinity;
+  // The same comparison as unflaggedFailure; 1 ms early, so rounding never keeps a stale answer.
+  const until = published.written_at + heartbeatLimit(published, graceMs);
+  return now > until ? -Infinity : until - 1;
 }
 
 /**

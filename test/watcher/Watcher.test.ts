@@ -268,3 +268,31 @@ test('a refused config edit is published with the state (first 3 problems) until
   await watcher.apply([spec]);
   t.is(watcher.snapshot().config_problems, undefined);
 });
+
+test('the state lists every running probe and the failing ones: pending, down, and overdue once older than period + timeout + grace (one heartbeat ahead)', async (t) => {
+  const clock = new FakeClock();
+  const folder = path.join(await mkdtemp(path.join(os.tmpdir(), 'deadpool-watcher-')), 'probe-status');
+  const watcher = new Watcher({ flags: new FlagStore(folder), log: silentLogger, clock, guardIntervalMs: 500, staleGraceMs: () => 1000 });
+  t.teardown(async () => {
+    await watcher.stop();
+    await rm(path.dirname(folder), { recursive: true, force: true });
+  });
+  const hangs = controlledModule(() => new Promise(() => undefined));
+  await watcher.start([specFor('up', controlledModule(pass).module, { periodMs: 1000, timeoutMs: 2000 }), specFor('down', controlledModule(fail('ECONNREFUSED')).module, { periodMs: 1000, timeoutMs: 2000 }), specFor('slow', hangs.module, { periodMs: 1000, timeoutMs: 60_000 })]);
+  const first = watcher.snapshot();
+  t.deepEqual(first.running, ['up', 'down', 'slow']);
+  t.is(first.heartbeat_ms, 500);
+  t.is(first.min_deadline_ms, 3000);
+  clock.advanceTo(0);
+  await waitFor(() => watcher.probes.get('down')?.state === 'down' && watcher.probes.get('up')?.state === 'up');
+  t.deepEqual(watcher.snapshot().failing, { down: { state: 'down', reason: 'ECONNREFUSED' }, slow: { state: 'pending', reason: 'pending' } });
+  // Time moves but no timer runs: nothing completes. period + timeout + grace = 4,000 ms for up/down.
+  clock.jumpTo(3500);
+  t.deepEqual(Object.keys(watcher.snapshot().failing).sort(), ['down', 'slow'], '3,500 + one heartbeat is not past 4,000');
+  clock.jumpTo(3501);
+  t.deepEqual(watcher.snapshot().failing, {
+    up: { state: 'overdue', reason: 'no result for 4 s (checks are running late)' },
+    down: { state: 'overdue', reason: 'no result for 4 s (checks are running late)' },
+    slow: { state: 'pending', reason: 'pending' },
+  });
+});

@@ -1,7 +1,7 @@
 import test from 'ava';
 import type { WatcherState } from '../../src/flag-store/watcherState.ts';
 import type { FlagViewState } from '../../src/web/FlagView.ts';
-import { MAX_BODY_BYTES, verdict as judge, type Freshness } from '../../src/web/verdict.ts';
+import { heartbeatLimit, MAX_BODY_BYTES, verdict as judge, verdictExpiry, type Freshness } from '../../src/web/verdict.ts';
 import { freshFor } from '../helpers/freshness.ts';
 
 /** Every probe checked just now: these tests are about flags; freshness has its own below. */
@@ -66,25 +66,28 @@ test('control characters in reasons and the server name cannot forge extra lines
 });
 
 const NOW = 1_800_000_000_000;
-const heartbeat = (probes: WatcherState['probes'], writtenAgoMs = 0): Freshness => ({
-  watcher: { state: { version: 1, pid: 1, written_at: NOW - writtenAgoMs, probes }, problem: undefined },
+/** A state file written `writtenAgoMs` ago by a watcher running `running`, with `failing` among them. */
+const heartbeat = (running: string[], failing: WatcherState['failing'] = {}, writtenAgoMs = 0, extra: Partial<WatcherState> = {}): Freshness => ({
+  watcher: { state: { version: 2, pid: 1, written_at: NOW - writtenAgoMs, heartbeat_ms: 500, min_deadline_ms: 5000, running: new Set(running), failing, ...extra }, problem: undefined },
   now: NOW,
   graceMs: 5000,
 });
-const probe = (checkedAgoMs: number | null, period = 3000, timeout = 2000) => ({
-  state: 'up' as const,
-  reason: 'status 200 in 3 ms',
-  checked_at: checkedAgoMs === null ? null : NOW - checkedAgoMs,
-  period_ms: period,
-  timeout_ms: timeout,
-});
 
-test('a result older than period + timeout + grace fails closed, naming the age', (t) => {
-  const fresh = judge(['elastic'], state({}), 'DC-1', heartbeat({ elastic: probe(9_999) }));
-  t.is(fresh.status, 200);
-  const stale = judge(['elastic'], state({}), 'DC-1', heartbeat({ elastic: probe(14_000) }, 14_000));
+test('a silent watcher: once its last word is older than 2 heartbeats + grace every unflagged probe fails, naming the age', (t) => {
+  // Limit: min(2 × 500, max(500, 5000)) + 5000 = 6000 ms.
+  t.is(judge(['elastic'], state({}), 'DC-1', heartbeat(['elastic'], {}, 6000)).status, 200);
+  const stale = judge(['elastic'], state({}), 'DC-1', heartbeat(['elastic'], {}, 14_000));
   t.is(stale.status, 503);
   t.is(stale.body, 'Server: DC-1 reports:\nThe elastic is DEAD! no result for 14 s (is the watcher running?)\n');
+  t.is(judge(['elastic'], state({}), 'DC-1', heartbeat(['elastic'], {}, 6001)).status, 503, 'one ms past the limit');
+});
+
+test('the heartbeat limit follows the shortest period + timeout, between one and two heartbeats', (t) => {
+  const limit = (minDeadline: number | undefined) => heartbeatLimit({ version: 2, pid: 1, written_at: 0, heartbeat_ms: 500, running: new Set(), failing: {}, ...(minDeadline ? { min_deadline_ms: minDeadline } : {}) }, 1000);
+  t.is(limit(800), 1800);
+  t.is(limit(200), 1500);
+  t.is(limit(60_000), 2000);
+  t.is(limit(undefined), 2000);
 });
 
 test('no watcher state at all: every enabled probe fails, saying why', (t) => {
@@ -94,26 +97,32 @@ test('no watcher state at all: every enabled probe fails, saying why', (t) => {
 });
 
 test('a probe the watcher is not running because it refused the config edit fails with the first problem', (t) => {
-  const refusing = heartbeat({ old: probe(100) });
-  refusing.watcher.state!.config_problems = ['config.yaml: probes.new.query.url: missing, expected an http(s) URL', 'config.yaml: probes.other: …'];
+  const refusing = heartbeat(['old'], {}, 0, { config_problems: ['config.yaml: probes.new.query.url: missing, expected an http(s) URL', 'config.yaml: probes.other: …'] });
   const result = judge(['old', 'new'], state({}), 'DC-1', refusing);
   t.is(result.status, 503);
   t.is(result.body, 'Server: DC-1 reports:\nThe new is DEAD! not checked: the watcher refused the config and runs its last good one: config.yaml: probes.new.query.url: missing, expected an http(s) URL\n');
 });
 
-test('before its first result a probe is pending (failing); a probe the watcher does not know yet too', (t) => {
-  const result = judge(['new', 'starting'], state({}), 'DC-1', heartbeat({ starting: probe(null) }));
-  t.is(result.body, 'Server: DC-1 reports:\nThe new is DEAD! pending\nThe starting is DEAD! pending\n');
-  const frozen = judge(['new', 'starting'], state({}), 'DC-1', heartbeat({ starting: probe(null) }, 60_000));
+test('pending and overdue probes fail with the reason the watcher gives; a probe the watcher does not run yet is pending', (t) => {
+  const result = judge(['new', 'starting', 'late', 'fine'], state({}), 'DC-1', heartbeat(['starting', 'late', 'fine'], { starting: { state: 'pending', reason: 'pending' }, late: { state: 'overdue', reason: 'no result for 9 s (checks are running late)' } }));
+  t.is(result.body, 'Server: DC-1 reports:\nThe late is DEAD! no result for 9 s (checks are running late)\nThe new is DEAD! pending\nThe starting is DEAD! pending\n');
+  const frozen = judge(['new', 'starting'], state({}), 'DC-1', heartbeat(['starting'], { starting: { state: 'pending', reason: 'pending' } }, 60_000));
   t.is(frozen.body, 'Server: DC-1 reports:\nThe new is DEAD! no result for 60 s (is the watcher running?)\nThe starting is DEAD! no result for 60 s (is the watcher running?)\n');
 });
 
+test('the verdict holds until just before the heartbeat turns stale, then shows an age (never reused)', (t) => {
+  const fresh = heartbeat(['a'], {}, 1000);
+  t.is(verdictExpiry(['a'], state({}), fresh), NOW - 1000 + 6000 - 1);
+  t.is(verdictExpiry(['a'], state({ a: 'down' }), fresh), Infinity, 'every enabled probe flagged: time changes nothing');
+  t.is(verdictExpiry(['a'], state({}), heartbeat(['a'], {}, 7000)), -Infinity);
+});
+
 test('a flag wins over freshness: its reason is shown', (t) => {
-  const result = judge(['elastic'], state({ elastic: 'status 500 not in [200]' }), 'DC-1', heartbeat({ elastic: probe(60_000) }));
+  const result = judge(['elastic'], state({ elastic: 'status 500 not in [200]' }), 'DC-1', heartbeat(['elastic'], {}, 60_000));
   t.is(result.body, 'Server: DC-1 reports:\nThe elastic is DEAD! status 500 not in [200]\n');
 });
 
 test('a probe the watcher reports down fails even when its flag cannot be seen (folder being replaced)', (t) => {
-  const result = judge(['elastic'], state({}), 'DC-1', heartbeat({ elastic: { ...probe(100), state: 'down', reason: 'ECONNREFUSED 10.0.0.5:9200' } }));
+  const result = judge(['elastic'], state({}), 'DC-1', heartbeat(['elastic'], { elastic: { state: 'down', reason: 'ECONNREFUSED 10.0.0.5:9200' } }));
   t.is(result.body, 'Server: DC-1 reports:\nThe elastic is DEAD! ECONNREFUSED 10.0.0.5:9200\n');
 });
