@@ -3,7 +3,7 @@ import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../log/Logger.ts';
 import { ConfigError } from './ConfigError.ts';
-import type { ConfigFile } from './readConfig.ts';
+import { fileStamp, type ConfigFile } from './readConfig.ts';
 
 export interface HangupSource {
   on(event: 'SIGHUP', listener: () => void): unknown;
@@ -90,6 +90,9 @@ export class LiveConfig<T extends ConfigFile> {
     watcher.on('all', () => this.#schedule());
     watcher.on('error', (error) => this.#deps.log.error(`watching the config: ${(error as Error).message}`));
     await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
+    // The process started working on the config it read before this watch existed: an edit made in
+    // between raised no event, so it is caught here.
+    if ((await fileStamp(this.#current.file)) !== this.#current.stamp) this.#schedule();
   }
 
   async close(): Promise<void> {

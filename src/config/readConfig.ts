@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { load, YAMLException } from 'js-yaml';
 import { ConfigError } from './ConfigError.ts';
@@ -13,6 +13,14 @@ export interface ConfigFile {
   label: string;
   /** Validated, with defaults filled in and every path made absolute against the config's folder. */
   config: Config;
+  /** The file's mtime and size before it was read: tells whether it changed since. */
+  stamp: string;
+}
+
+/** mtime and size of `file`, or '' when it cannot be stat'ed. */
+export async function fileStamp(file: string): Promise<string> {
+  const info = await stat(file).catch(() => undefined);
+  return info ? `${info.mtimeMs}:${info.size}` : '';
 }
 
 export function labelFor(file: string, cwd = process.cwd()): string {
@@ -34,6 +42,8 @@ export async function readConfig(configFile: string, options: { cwd?: string } =
     throw new ConfigError(lines.map((line) => `${label}: ${line}`));
   };
 
+  // Before the read: a change between the two makes the stamp old, which costs one extra reload, never a missed one.
+  const stamp = await fileStamp(file);
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -44,7 +54,7 @@ export async function readConfig(configFile: string, options: { cwd?: string } =
   const document = parseYaml(text, fail);
   const parsed = configSchema.safeParse(document, { reportInput: true, error: (issue) => expectation(issue) });
   if (!parsed.success) return fail(formatIssues(parsed.error.issues, configSchema));
-  return { file, label, config: resolvePaths(parsed.data, path.dirname(file)) };
+  return { file, label, config: resolvePaths(parsed.data, path.dirname(file)), stamp };
 }
 
 function parseYaml(text: string, fail: (lines: string[]) => never): unknown {

@@ -32,6 +32,8 @@ test('deadpool run follows config.yaml, module edits and SIGHUP in both processe
     }, RELOAD_BOUND_MS, what);
   await waitFor(async () => (await pair.ask()).status === 200, 15_000, 'the first 200');
   const stdout = () => pair.run!.stdout;
+  // Both processes answer and check before they watch config.yaml; each logs this line once it does.
+  await waitFor(() => /answering on /.test(stdout()) && /watching \d+ enabled probe/.test(stdout()), 15_000, 'both processes to watch the config');
 
   await pair.writeConfig(urlProbe('a', good.url) + urlProbe('b', bad.url));
   let since = Date.now();

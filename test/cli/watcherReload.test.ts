@@ -31,6 +31,8 @@ test('the watcher follows config.yaml edits and SIGHUP: probes added and removed
     watcher.child.kill('SIGKILL');
   });
   await waitFor(() => existsSync(flag('one')), 15_000, 'the first flag');
+  // Checks start before config.yaml is watched: an edit before this line is logged would be missed.
+  await waitFor(() => watcher.stdout.includes('watching 1 enabled probe'), 15_000, 'the config watch to be in place');
 
   await writeFile(file, `probes:\n${probe('one', bad.url)}${probe('two', bad.url)}`);
   let since = Date.now();

