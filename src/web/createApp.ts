@@ -166,15 +166,15 @@ const AUTH_ERR: Reply = { status: 511, body: 'Auth ERR\n' };
  * is answered before Koa by `fastPath`, with the same status, headers, body and log record;
  * everything else (other paths and methods, errors) goes through Koa as before.
  */
+const ANSWERED = Promise.resolve();
+
 class FastPathKoa extends Koa {
   fastPath: (req: IncomingMessage, res: ServerResponse) => boolean = () => false;
 
   override callback(): ReturnType<Koa['callback']> {
     const viaKoa = super.callback();
-    return async (req, res) => {
-      const answered = req instanceof IncomingMessage && res instanceof ServerResponse && this.fastPath(req, res);
-      if (!answered) await viaKoa(req, res);
-    };
+    // Not an async function: one promise per request is a measurable share of 50,000 requests/s.
+    return (req, res) => (req instanceof IncomingMessage && res instanceof ServerResponse && this.fastPath(req, res) ? ANSWERED : viaKoa(req, res));
   }
 }
 
