@@ -22,6 +22,7 @@ console.log(`flags=${extra.join(' ')} n=${n} drift p50 ${driftQuantile(counts, 0
 const pauses = out.split('\n').filter((l) => /Mark-Compact|Scavenge/.test(l)).map((l) => { const m = /([\d.]+) \/ [\d.]+ ms/.exec(l); return [l.includes('Mark-Compact') ? 'MC' : 'S', m ? Number(m[1]) : 0] as const; });
 const mc = pauses.filter((p) => p[0] === 'MC').map((p) => p[1]);
 const sc = pauses.filter((p) => p[0] === 'S').map((p) => p[1]).sort((a, b) => a - b);
+console.log(out.split("\n").filter((l) => l.startsWith("ELD")).join("\n"));
 console.log(`  scavenges ${sc.length} (max ${sc.at(-1)} ms, p50 ${sc[sc.length >> 1]}), mark-compacts ${mc.length}: ${mc.join(', ')} ms`);
 writeFileSync('/tmp/gc-trace.txt', out);
 await dp.stop();

@@ -33,9 +33,11 @@ export interface ProbeLoopDeps {
 }
 
 /**
- * One probe's schedule: the first check at once, the second after the probe's phase offset (at
- * most one period), then every period from the planned start (so checks do not drift), never two
- * at a time, and at once after a check that overran its period.
+ * One probe's schedule: the first check at once, then on a grid of its own, `start + phase
+ * offset + k × period` (phaseOffset: within one period), so checks neither drift nor bunch up;
+ * never two at a time. A check that overran its slot is followed at once, and the one after it
+ * goes back to the grid: re-basing the grid on the late check instead would bunch together every
+ * probe delayed by one burst (all first checks at start-up) for good.
  * It owns its flag: written on every failing check while down (so a vanished folder gets it
  * back within a period), removed once the probe is up.
  */
@@ -53,6 +55,8 @@ export class ProbeLoop {
   #lastReason = 'pending';
   #lastCheck: Date | undefined;
   #startedAt = 0;
+  /** The grid point of the check in flight or last run. */
+  #grid = 0;
 
   constructor(spec: ProbeSpec, deps: ProbeLoopDeps) {
     this.spec = spec;
@@ -133,8 +137,18 @@ export class ProbeLoop {
     await this.#syncFlag(transition);
     this.#deps.onCheck?.({ probe: this.spec.name, ok: result.ok, reason: result.reason, state: this.state, ...(transition ? { transition } : {}), durationMs: run.durationMs, driftMs, at: clock.now() });
     await this.#awaitSettled(run.settled);
-    const next = plannedStart + (first ? phaseOffset(this.spec.name, this.spec.periodMs) : this.spec.periodMs);
-    this.#schedule(Math.max(next, clock.now()));
+    const period = this.spec.periodMs;
+    let next = first ? this.#startedAt + phaseOffset(this.spec.name, period) : this.#grid + period;
+    const now = clock.now();
+    if (next >= now) {
+      this.#grid = next;
+      this.#schedule(next);
+      return;
+    }
+    // Overran: the latest grid point already passed is this check's slot, run at once.
+    next += Math.floor((now - next) / period) * period;
+    this.#grid = next;
+    this.#schedule(now);
   }
 
   async #awaitSettled(settled: Promise<void>): Promise<void> {

@@ -125,7 +125,7 @@ test('a probe that throws, rejects, returns garbage or hangs fails with a reason
   t.true(events.filter((e) => e.probe === 'throws').length > events.filter((e) => e.probe === 'hangs').length, 'a hanging probe does not slow the others');
 });
 
-test('first check at once, the second after the phase offset, then every period from its planned start; an overrun is followed at once; never two at a time', async (t) => {
+test('first check at once, then on the probe\'s grid (phase offset + k × period); an overrun is followed at once and the next check is back on the grid; never two at a time', async (t) => {
   const clock = new FakeClock();
   const { watcher } = await setup(t, { clock, guardIntervalMs: 1e9 });
   const offset = phaseOffset('p', 1000);
@@ -143,15 +143,40 @@ test('first check at once, the second after the phase offset, then every period 
   await waitFor(() => clock.hasTimerAt(offset + 1000), 5000, 'third check one period later');
   clock.advanceTo(offset + 1000);
   await waitFor(() => release);
+  // The third check overruns its slot and the next two grid points (offset + 2000, offset + 3000).
   clock.advanceTo(offset + 3500);
   release?.();
   await waitFor(() => clock.hasTimerAt(offset + 3500), 5000, 'the check after the overrun, at once');
   clock.advanceTo(offset + 3500);
-  await waitFor(() => clock.hasTimerAt(offset + 4500), 5000, 'back on period');
-  clock.advanceTo(offset + 4500);
+  await waitFor(() => clock.hasTimerAt(offset + 4000), 5000, 'back on the grid, not on the late check');
+  clock.advanceTo(offset + 4000);
   await waitFor(() => starts.length === 5);
-  t.deepEqual(starts, [0, offset, offset + 1000, offset + 3500, offset + 4500]);
+  t.deepEqual(starts, [0, offset, offset + 1000, offset + 3500, offset + 4000]);
   t.is(probe.stats.maxRunning, 1);
+});
+
+test('a first check that ends after the probe\'s phase offset is followed at once, then the grid resumes', async (t) => {
+  const clock = new FakeClock();
+  const { watcher } = await setup(t, { clock, guardIntervalMs: 1e9 });
+  const offset = phaseOffset('q', 1000);
+  const starts: number[] = [];
+  let release: (() => void) | undefined;
+  const probe = controlledModule(() => {
+    starts.push(clock.now());
+    if (starts.length !== 1) return { ok: true, reason: 'fine' };
+    return new Promise((resolve) => (release = () => resolve({ ok: true, reason: 'slow start' })));
+  });
+  await watcher.start([specFor('q', probe.module, { periodMs: 1000, timeoutMs: 5000 })]);
+  clock.advanceTo(0);
+  await waitFor(() => release);
+  clock.advanceTo(offset + 200);
+  release?.();
+  await waitFor(() => clock.hasTimerAt(offset + 200), 5000, 'the second check at once');
+  clock.advanceTo(offset + 200);
+  await waitFor(() => clock.hasTimerAt(offset + 1000), 5000, 'the third on the grid');
+  clock.advanceTo(offset + 1000);
+  await waitFor(() => starts.length === 3);
+  t.deepEqual(starts, [0, offset + 200, offset + 1000]);
 });
 
 test('probes started together spread over their period after the first check, each never waiting longer than a period', (t) => {
