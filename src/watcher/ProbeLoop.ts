@@ -78,14 +78,15 @@ export class ProbeLoop {
     return this.#lastCheck?.getTime();
   }
 
-  /** Clock time the loop started: a probe without a result yet is pending from then on. */
+  /** Clock time of the loop's first check: a probe without a result yet is pending from then on. */
   get startedAt(): number {
     return this.#startedAt;
   }
 
-  start(): void {
-    this.#startedAt = this.#deps.clock.now();
-    this.#schedule(this.#startedAt);
+  /** Starts the loop: the first check at `at` (clock time; now by default), the probe's grid from there. */
+  start(at = this.#deps.clock.now()): void {
+    this.#startedAt = at;
+    this.#schedule(at);
   }
 
   /** Stops scheduling and aborts the check in flight; resolves once it settled (bounded). */

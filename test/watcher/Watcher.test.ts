@@ -7,7 +7,7 @@ import { FlagStore } from '../../src/flag-store/FlagStore.ts';
 import { silentLogger } from '../../src/log/createLogger.ts';
 import type { CheckEvent } from '../../src/watcher/ProbeLoop.ts';
 import { phaseOffset } from '../../src/watcher/phaseOffset.ts';
-import { Watcher } from '../../src/watcher/Watcher.ts';
+import { START_SPACING_MS, Watcher } from '../../src/watcher/Watcher.ts';
 import { FakeClock } from '../helpers/FakeClock.ts';
 import { controlledModule, fail, pass, specFor } from '../helpers/probeSpec.ts';
 import { waitFor } from '../helpers/waitFor.ts';
@@ -308,16 +308,31 @@ test('the state lists every running probe and the failing ones: pending, down, a
   t.deepEqual(first.running, ['up', 'down', 'slow']);
   t.is(first.heartbeat_ms, 500);
   t.is(first.min_deadline_ms, 3000);
-  clock.advanceTo(0);
+  // The three first checks are START_SPACING_MS apart; they complete once the clock stands at 1.
+  clock.advanceTo(1);
   await waitFor(() => watcher.probes.get('down')?.state === 'down' && watcher.probes.get('up')?.state === 'up');
+  t.is(watcher.probes.get('up')?.checkedAt, 1);
   t.deepEqual(watcher.snapshot().failing, { down: { state: 'down', reason: 'ECONNREFUSED' }, slow: { state: 'pending', reason: 'pending' } });
   // Time moves but no timer runs: nothing completes. period + timeout + grace = 4,000 ms for up/down.
-  clock.jumpTo(3500);
-  t.deepEqual(Object.keys(watcher.snapshot().failing).sort(), ['down', 'slow'], '3,500 + one heartbeat is not past 4,000');
   clock.jumpTo(3501);
+  t.deepEqual(Object.keys(watcher.snapshot().failing).sort(), ['down', 'slow'], 'a result 3,500 ms old, plus one heartbeat, is not past 4,000');
+  clock.jumpTo(3502);
   t.deepEqual(watcher.snapshot().failing, {
     up: { state: 'overdue', reason: 'no result for 4 s (checks are running late)' },
     down: { state: 'overdue', reason: 'no result for 4 s (checks are running late)' },
     slow: { state: 'pending', reason: 'pending' },
   });
+});
+
+test('probes started together start their first checks START_SPACING_MS apart, in config order', async (t) => {
+  const clock = new FakeClock();
+  const { watcher, events } = await setup(t, { clock, guardIntervalMs: 1e9 });
+  const names = ['a', 'b', 'c', 'd'];
+  await watcher.start(names.map((name) => specFor(name, controlledModule(pass).module, { periodMs: 60_000 })));
+  const planned = names.map((_, i) => 0 + i * START_SPACING_MS);
+  t.deepEqual(names.map((name) => watcher.probes.get(name)?.startedAt), planned);
+  t.true(planned.every((at) => clock.hasTimerAt(at)), 'a first-check timer at each');
+  clock.advanceTo(10);
+  await waitFor(() => events.length === names.length);
+  t.deepEqual(events.map((e) => e.probe), names, 'checked in config order');
 });
