@@ -12,6 +12,6 @@
  *   more short collections. Neither is a hard cap: more probes still get the memory they need.
  */
 export const NODE_FLAGS: Record<'watcher' | 'web', readonly string[]> = {
-  watcher: ['--heap-growing-percent=25', '--max-semi-space-size=4'],
+  watcher: ['--heap-growing-percent=50', '--max-semi-space-size=4'],
   web: ['--max-semi-space-size=1', '--v8-pool-size=0'],
 };

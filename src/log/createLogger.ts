@@ -11,28 +11,69 @@ export interface LoggerOptions {
 }
 
 export function createLogger({ level, sinks, fields = {}, now = () => new Date() }: LoggerOptions): Logger {
-  const threshold = LEVELS[level];
-  const emit = (lvl: Level, message: string, extra?: LogFields): void => {
-    if (LEVELS[lvl] > threshold) return;
-    const record: LogRecord = { time: now(), level: lvl, message, fields: extra ? { ...fields, ...extra } : fields };
-    for (const sink of sinks) {
+  return new SinkLogger(LEVELS[level], sinks, fields, now);
+}
+
+/**
+ * Methods on the prototype, not closures per logger: the watcher keeps a child logger for every
+ * probe, and nine closures each made 10,000 loggers 7 MB of a 52 MB heap.
+ */
+class SinkLogger implements Logger {
+  readonly #threshold: number;
+  readonly #sinks: Sink[];
+  readonly #fields: LogFields;
+  readonly #now: () => Date;
+
+  constructor(threshold: number, sinks: Sink[], fields: LogFields, now: () => Date) {
+    this.#threshold = threshold;
+    this.#sinks = sinks;
+    this.#fields = fields;
+    this.#now = now;
+  }
+
+  debug(message: string, fields?: LogFields): void {
+    this.#emit('debug', message, fields);
+  }
+
+  info(message: string, fields?: LogFields): void {
+    this.#emit('info', message, fields);
+  }
+
+  warning(message: string, fields?: LogFields): void {
+    this.#emit('warning', message, fields);
+  }
+
+  error(message: string, fields?: LogFields): void {
+    this.#emit('error', message, fields);
+  }
+
+  critical(message: string, fields?: LogFields): void {
+    this.#emit('critical', message, fields);
+  }
+
+  fatal(message: string, fields?: LogFields): void {
+    this.#emit('fatal', message, fields);
+  }
+
+  enabled(level: Level): boolean {
+    return LEVELS[level] <= this.#threshold;
+  }
+
+  child(more: LogFields): Logger {
+    return new SinkLogger(this.#threshold, this.#sinks, { ...this.#fields, ...more }, this.#now);
+  }
+
+  #emit(level: Level, message: string, extra?: LogFields): void {
+    if (LEVELS[level] > this.#threshold) return;
+    const record: LogRecord = { time: this.#now(), level, message, fields: extra ? { ...this.#fields, ...extra } : this.#fields };
+    for (const sink of this.#sinks) {
       try {
         sink(record);
       } catch {
         // A broken sink (closed stdout, bad GELF host) must never take the process down with it.
       }
     }
-  };
-  return {
-    debug: (m, f) => emit('debug', m, f),
-    info: (m, f) => emit('info', m, f),
-    warning: (m, f) => emit('warning', m, f),
-    error: (m, f) => emit('error', m, f),
-    critical: (m, f) => emit('critical', m, f),
-    fatal: (m, f) => emit('fatal', m, f),
-    enabled: (lvl) => LEVELS[lvl] <= threshold,
-    child: (more) => createLogger({ level, sinks, fields: { ...fields, ...more }, now }),
-  };
+  }
 }
 
 /** A logger that drops everything: for one-shot commands' quiet paths and tests that do not read logs. */
