@@ -8,8 +8,9 @@
  * - watcher: every check leaves objects that live about one period (its timer, its result), so
  *   they are promoted and die in the old generation. V8's default lets that generation grow to
  *   several times the live data before collecting it (432 MB RSS for 50 MB live at 10,000
- *   probes); growing it by 25 % at most, with a 4 MB young generation, gave 177 MB, for a few
- *   more short collections. Neither is a hard cap: more probes still get the memory they need.
+ *   probes). Growing it by 50 % at most, with a 4 MB young generation, gave 184 MB at 40 % of a
+ *   core; 25 % gave 177 MB but 55 % of a core. Neither is a hard cap: more probes still get the
+ *   memory they need.
  */
 export const NODE_FLAGS: Record<'watcher' | 'web', readonly string[]> = {
   watcher: ['--heap-growing-percent=50', '--max-semi-space-size=4'],
