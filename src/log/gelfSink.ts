@@ -1,9 +1,13 @@
 import os from 'node:os';
-import gelf from 'gelf-pro';
+import { createRequire } from 'node:module';
 import { LEVELS, type LogRecord } from './Logger.ts';
 import type { Sink } from './createLogger.ts';
 import { cachedLookup, type LookupFn } from './cachedLookup.ts';
 import { gelfProAdapter } from './gelfProAdapter.ts';
+
+/** gelf-pro only once a GELF sink is made: loading it costs a process about 5 MB, and most runs log to stdout only. */
+const require = createRequire(import.meta.url);
+type GelfPro = typeof import('gelf-pro');
 
 export interface GelfSinkOptions {
   server: string;
@@ -63,6 +67,7 @@ export function toGelf({ time, level, message, fields }: LogRecord, host: string
 }
 
 export function gelfSink(options: GelfSinkOptions): GelfSink {
+  const gelf = require('gelf-pro') as GelfPro;
   const { server, port, protocol, host = os.hostname(), facility, family = 4, maxInFlight = 32, timeoutMs = 2_000 } = options;
   const { reportEveryMs = 60_000, onError = (e) => process.stderr.write(`${e.message}\n`), lookup } = options;
   // gelf-pro would throw this from a socket callback, where nothing can catch it.

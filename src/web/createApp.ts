@@ -94,17 +94,12 @@ export function createApp(deps: AppDeps): Koa {
     const started = debug ? performance.now() : 0;
     let reply: Reply;
     try {
-      reply = decide(req.headers.authorization);
+      reply = decide(authorizationOf(req.rawHeaders));
     } catch {
       // Koa's path asks again and answers (and logs) the error as it does for any other.
       return false;
     }
-    res.writeHead(reply.status, [
-      'Cache-Control', 'no-store',
-      'Content-Type', 'text/plain; charset=utf-8',
-      'X-Content-Type-Options', 'nosniff',
-      'Content-Length', String(Buffer.byteLength(reply.body)),
-    ]);
+    res.writeHead(reply.status, headersFor(reply));
     if (method === 'HEAD') res.end();
     else res.end(reply.body);
     if (!debug) return true;
@@ -158,6 +153,35 @@ interface Reply {
 }
 
 const AUTH_ERR: Reply = { status: 511, body: 'Auth ERR\n' };
+
+/**
+ * The Authorization header as `req.headers.authorization` would give it (the first one), read from
+ * `rawHeaders`: `req.headers` is built on first use, every header of the request lowercased and
+ * copied, which the fast path would pay on every request for this one value.
+ */
+function authorizationOf(raw: readonly string[]): string | undefined {
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    if (name.length === 13 && name.toLowerCase() === 'authorization') return raw[i + 1];
+  }
+  return undefined;
+}
+
+/** The answer's headers; built once per answer (answers are reused while nothing changes), not per request. */
+let lastHeaders: { reply: Reply; headers: string[] } | undefined;
+
+function headersFor(reply: Reply): string[] {
+  if (lastHeaders?.reply !== reply) {
+    const headers = [
+      'Cache-Control', 'no-store',
+      'Content-Type', 'text/plain; charset=utf-8',
+      'X-Content-Type-Options', 'nosniff',
+      'Content-Length', String(Buffer.byteLength(reply.body)),
+    ];
+    lastHeaders = { reply, headers };
+  }
+  return lastHeaders.headers;
+}
 
 /**
  * Koa costs more per request than everything DeadPool does to answer (its context objects,

@@ -77,9 +77,13 @@ test('missing, wrong or non-Bearer credentials: 511 Auth ERR naming no probe', a
   }
 });
 
-test('the Bearer scheme is case-insensitive and surrounding spaces are tolerated', async (t) => {
+test('the Bearer scheme and the header name are case-insensitive, surrounding spaces are tolerated, the first Authorization header counts', async (t) => {
   const { origin } = await serve(t);
   t.is((await request(origin, '/', { headers: { Authorization: `bearer   ${TOKEN} ` } })).status, 200);
+  t.is((await request(origin, '/', { headers: { aUtHoRiZaTiOn: `Bearer ${TOKEN}` } })).status, 200, 'the header name in any case');
+  // Of two Authorization headers the first counts, as in Node's req.headers.
+  t.is((await request(origin, '/', { headers: { Authorization: [`Bearer ${TOKEN}`, 'Bearer wrong'] } })).status, 200);
+  t.is((await request(origin, '/', { headers: { Authorization: ['Bearer wrong', `Bearer ${TOKEN}`] } })).status, 511);
 });
 
 test('no token configured: open to anyone', async (t) => {
