@@ -14,6 +14,9 @@ import { z } from 'zod';
  */
 export const STATE_FILE = '.deadpool-state.json';
 
+/** An age in whole seconds, as both sides word it in `no result for N s`. */
+export const wholeSeconds = (ms: number): string => `${Math.max(0, Math.round(ms / 1000))} s`;
+
 const failingSchema = z.object({
   /** pending: no result yet; down: failed `fall` times in a row; overdue: no fresh result. */
   state: z.enum(['pending', 'down', 'overdue']),

@@ -2,7 +2,7 @@ import { chmod, rename, stat } from 'node:fs/promises';
 import type { ProbeSpec } from '../config/ProbeSpec.ts';
 import { flagFileName } from '../flag-store/flagFormat.ts';
 import type { FlagStore } from '../flag-store/FlagStore.ts';
-import { STATE_FILE, type WatcherStateFile } from '../flag-store/watcherState.ts';
+import { STATE_FILE, wholeSeconds as seconds, type WatcherStateFile } from '../flag-store/watcherState.ts';
 import type { Logger } from '../log/Logger.ts';
 import { systemClock, type Clock } from './Clock.ts';
 import { DriftHistogram } from './DriftHistogram.ts';
@@ -30,7 +30,6 @@ const DEFAULT_STALE_GRACE_MS = 5000;
  * DC's services). A config of 50 probes starts within 10 ms.
  */
 export const START_SPACING_MS = 0.2;
-const seconds = (ms: number): string => `${Math.max(0, Math.round(ms / 1000))} s`;
 
 /** Enough to say what is wrong; the log has them all. */
 const MAX_PUBLISHED_PROBLEMS = 3;

@@ -1,6 +1,6 @@
 import type { FlagViewState } from './FlagView.ts';
 import { plainLine } from './plainLine.ts';
-import type { WatcherState } from '../flag-store/watcherState.ts';
+import { wholeSeconds as seconds, type WatcherState } from '../flag-store/watcherState.ts';
 import type { WatcherStateSnapshot } from './WatcherStateView.ts';
 
 /** Cloudflare reads 10 KB at most and shows none of it; the body is for a human with curl. */
@@ -25,7 +25,6 @@ export interface Verdict {
   dead: string[];
 }
 
-const seconds = (ms: number): string => `${Math.max(0, Math.round(ms / 1000))} s`;
 const NO_WATCHER = '(is the watcher running?)';
 
 /**
