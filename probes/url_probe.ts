@@ -29,7 +29,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { Transform, type Readable } from 'node:stream';
 import zlib from 'node:zlib';
-import { didYouMean, showValue, type CheckContext, type CheckResult, type OptionIssue, type ProbeModule, type RawProbeOptions, type Validation } from '../src/probe-api/index.ts';
+import { BOOLEAN_EXPECTED, didYouMean, isTimeoutSeconds, showValue, TIMEOUT_EXPECTED, type CheckContext, type CheckResult, type OptionIssue, type ProbeModule, type RawProbeOptions, type Validation } from '../src/probe-api/index.ts';
 
 const METHODS = ['get', 'post', 'put', 'head', 'delete', 'patch', 'options'] as const;
 type Method = (typeof METHODS)[number];
@@ -148,9 +148,7 @@ function validate(raw: RawProbeOptions): Validation<UrlProbeOptions> {
   if (!(METHODS as readonly string[]).includes(method)) issue(['query', 'query_type'], `expected one of ${METHODS.join(', ')}, got ${showValue(queryType)}`);
 
   const timeout = query['timeout'] ?? DEFAULT_TIMEOUT_S;
-  if (!(typeof timeout === 'number' && Number.isFinite(timeout) && timeout > 0)) {
-    issue(['query', 'timeout'], `expected a positive number of seconds, got ${showValue(timeout)}`);
-  }
+  if (!isTimeoutSeconds(timeout)) issue(['query', 'timeout'], `${TIMEOUT_EXPECTED}, got ${showValue(timeout)}`);
 
   const body = query['body'];
   if (body !== undefined && typeof body !== 'string' && !isMap(body)) {
@@ -158,7 +156,7 @@ function validate(raw: RawProbeOptions): Validation<UrlProbeOptions> {
   }
 
   const insecure = query['insecure'] ?? false;
-  if (typeof insecure !== 'boolean') issue(['query', 'insecure'], `expected true or false, got ${showValue(insecure)}`);
+  if (typeof insecure !== 'boolean') issue(['query', 'insecure'], `${BOOLEAN_EXPECTED}, got ${showValue(insecure)}`);
 
   const criteria: UrlCriterion[] = [];
   for (const [label, criterion] of Object.entries(raw.success_criteria ?? {})) {

@@ -20,7 +20,8 @@ export interface CheckRow {
  * Exit 0 when all pass, 1 when any fails. Module logs go to stderr so stdout stays a clean table.
  */
 export async function checkCommand(configFile: string, json: boolean, io: CommandIO): Promise<ExitCode> {
-  const { config, probes } = await loadConfig(configFile);
+  const { config, probes, warnings } = await loadConfig(configFile);
+  for (const line of warnings) io.err(`warning: ${line}\n`);
   const log = createLogger({ level: config.Generic.log.level === 'debug' ? 'debug' : 'warning', sinks: [stdoutSink(io.err)], fields: { component: 'check' } });
   const never = new AbortController().signal;
   const enabled = probes.filter((p) => p.enabled);

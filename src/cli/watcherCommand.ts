@@ -1,9 +1,11 @@
 import { LiveConfig } from '../config/LiveConfig.ts';
 import { loadConfig, moduleFolders } from '../config/loadConfig.ts';
 import { restartNeeded } from '../config/restartNeeded.ts';
+import path from 'node:path';
 import { FlagStore } from '../flag-store/FlagStore.ts';
+import { FolderLock, LOCK_FILE } from '../flag-store/FolderLock.ts';
 import { createProcessLogger } from '../log/createProcessLogger.ts';
-import { Watcher } from '../watcher/Watcher.ts';
+import { FolderUnusableError, Watcher } from '../watcher/Watcher.ts';
 import type { CommandIO } from './CommandIO.ts';
 import { EXIT, type ExitCode } from './exitCodes.ts';
 import { stopRequested } from './stopRequested.ts';
@@ -22,8 +24,31 @@ export async function watcherCommand(configFile: string, io: CommandIO): Promise
   const { logger: log, close } = createProcessLogger(config.Generic.log, 'watcher', { write: io.out });
   const flags = new FlagStore(config.WatchMan.probe_status_folder);
   let staleGraceMs = config.WatchMan.stale_grace * 1000;
-  const watcher = new Watcher({ flags, log, staleGraceMs: () => staleGraceMs });
-  const stop = stopRequested(io, log);
+  let lockLost: number | undefined;
+  let loseLock: (why: string) => void = () => undefined;
+  const stop = Promise.race([stopRequested(io, log), new Promise<string>((resolve) => (loseLock = resolve))]);
+  const watcher = new Watcher({
+    flags,
+    log,
+    staleGraceMs: () => staleGraceMs,
+    onLockLost: (holder) => {
+      lockLost = holder;
+      log.error(`another watcher (pid ${holder}) took the lock of ${flags.folder}: stopping this one`);
+      loseLock('lock lost');
+    },
+  });
+  for (const line of first.warnings) log.warning(line);
+  try {
+    await watcher.prepareFolder();
+    const outcome = await FolderLock.take(flags.folder);
+    if (!outcome.taken) throw new FolderUnusableError(`another watcher (pid ${outcome.heldBy}) holds the flag folder ${flags.folder} (lock file ${path.join(flags.folder, LOCK_FILE)}); one watcher per folder`);
+    if (outcome.tookOverFrom !== undefined) log.warning(`took over the lock of ${flags.folder} from pid ${outcome.tookOverFrom}, which is not running any more`);
+    watcher.holdLock(outcome.lock);
+  } catch (error) {
+    if (error instanceof FolderUnusableError) log.error(error.message);
+    await close(300);
+    throw error;
+  }
   await watcher.start(probes);
   const live = new LiveConfig(first, {
     log,
@@ -33,6 +58,7 @@ export async function watcherCommand(configFile: string, io: CommandIO): Promise
     apply: async (next, previous) => {
       for (const key of restartNeeded(previous.config, next.config, 'watcher')) log.warning(`${key} changed: restart the watcher to apply it`);
       staleGraceMs = next.config.WatchMan.stale_grace * 1000;
+      for (const line of next.warnings) log.warning(line);
       await watcher.apply(next.probes);
     },
     refused: (problems) => watcher.refusedConfig(problems),
@@ -44,5 +70,5 @@ export async function watcherCommand(configFile: string, io: CommandIO): Promise
   const stopped = Promise.all([live.close(), watcher.stop()]);
   if (!(await within(STOP_BUDGET_MS, stopped))) log.warning('some checks did not stop in time; exiting anyway');
   await close(300);
-  return EXIT.OK;
+  return lockLost === undefined ? EXIT.OK : EXIT.INTERNAL;
 }

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { LiveConfig } from '../config/LiveConfig.ts';
 import { readConfig } from '../config/readConfig.ts';
 import { restartNeeded } from '../config/restartNeeded.ts';
@@ -30,6 +31,7 @@ export async function webCommand(configFile: string, io: CommandIO): Promise<Exi
   const stop = stopRequested(io, log);
 
   const folder = config.WatchMan.probe_status_folder;
+  const folderName = `${path.basename(folder)}/`;
   const flags = new FlagView({ folder, logger: log });
   const heartbeat = new WatcherStateView(folder);
   await Promise.all([flags.ready, heartbeat.ready]);
@@ -69,7 +71,7 @@ export async function webCommand(configFile: string, io: CommandIO): Promise<Exi
     getEnabledProbes: enabled,
     getWebConfig: () => live.current.config.WEB,
     getToken: () => access.token,
-    getFreshness: () => ({ watcher: heartbeat.current, now: Date.now(), graceMs: live.current.config.WatchMan.stale_grace * 1000 }),
+    getFreshness: () => ({ watcher: heartbeat.current, now: Date.now(), graceMs: live.current.config.WatchMan.stale_grace * 1000, folderName }),
     logger: log,
   });
   const shutdown = (): Promise<unknown> => Promise.all([flags.close(), heartbeat.close(), live.close()]);

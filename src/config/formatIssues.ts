@@ -53,7 +53,7 @@ export function formatIssues(issues: readonly Issue[], schema: AnySchema): strin
       const inner = issue.issues[0];
       lines.push(`${keyPath(issue.path)}: bad name, ${inner?.message ?? 'expected a valid name'}`);
     } else if (issue.input === undefined && issue.code === 'invalid_type') {
-      lines.push(`${keyPath(issue.path)}: missing, ${issue.message}`);
+      lines.push(`${keyPath(issue.path)}: missing${issue.message.startsWith('expected') ? ', ' : ': '}${issue.message}`);
     } else {
       lines.push(`${keyPath(issue.path)}: ${issue.message}, got ${showValue(issue.input)}`);
     }

@@ -1,18 +1,29 @@
+import { readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isTimeoutSeconds, TIMEOUT_EXPECTED } from '../probe-api/bounds.ts';
 import { ModuleLoader, ModuleLoadError } from '../probe-api/ModuleLoader.ts';
 import type { RawCriterion } from '../probe-api/types.ts';
 import { ConfigError, keyPath } from './ConfigError.ts';
 import type { ProbeSpec } from './ProbeSpec.ts';
-import { readConfig, type ConfigFile } from './readConfig.ts';
-import type { Config, ProbeConfig } from './schema.ts';
+import { parseConfigFile, type ConfigFile } from './readConfig.ts';
+import { criterionSchema, probeSchema, watchManSchema, type Config } from './schema.ts';
 import { didYouMean } from '../probe-api/suggest.ts';
 
 /** The project's own `probes/` folder: bundled modules, searched after `WatchMan.modules_folder`. */
 export const BUNDLED_PROBES = fileURLToPath(new URL('../../probes/', import.meta.url));
 
+/** A module named with its file's extension (`url_probe.ts`): worth a hint, since names have none. */
+const EXTENSION = /\.(ts|mts|js|mjs|cjs|py)$/;
+
 export interface LoadedConfig extends ConfigFile {
-  /** Every probe, enabled or not, in file order. */
+  /** Every probe whose module loaded and accepted its options, enabled or not, in file order. */
   probes: ProbeSpec[];
+  /**
+   * Problems of disabled probes (a missing module, bad options): they never run, so these do not
+   * stop DeadPool, but an operator who enables the probe will meet them. Each names the file.
+   */
+  warnings: string[];
   /** The loader that imported the modules: reuse it on reload so unchanged modules are not imported again. */
   modules: ModuleLoader;
 }
@@ -23,30 +34,113 @@ export interface LoadOptions {
   cwd?: string;
 }
 
-/** Reads, parses and validates config.yaml and the modules it names; throws ConfigError listing every problem. */
-export async function loadConfig(configFile: string, options: LoadOptions = {}): Promise<LoadedConfig> {
-  const read = await readConfig(configFile, options);
-  const modules = options.modules ?? new ModuleLoader(moduleFolders(read.config));
-  const problems: string[] = [];
-  const probes: ProbeSpec[] = [];
-  for (const [name, probe] of Object.entries(read.config.probes)) {
-    const spec = await resolveProbe(name, probe, modules, problems);
-    if (spec) probes.push(spec);
-  }
-  if (problems.length > 0) throw new ConfigError(problems.map((line) => `${read.label}: ${line}`));
-  return { ...read, probes, modules };
+/** What resolveProbe needs of a probe entry; taken leniently from an entry the schema refused, so its module is still checked. */
+interface ProbeEntry {
+  module: string;
+  isEnabled: boolean;
+  query?: unknown;
+  success_criteria: Record<string, RawCriterion>;
+  period: number;
+  fall: number;
+  rise: number;
 }
 
-export function moduleFolders(config: Config): string[] {
+/**
+ * Reads, parses and validates config.yaml and the modules it names; throws ConfigError listing
+ * every problem: the schema's and the modules' together, so one run of `deadpool validate` shows
+ * them all.
+ */
+export async function loadConfig(configFile: string, options: LoadOptions = {}): Promise<LoadedConfig> {
+  const parsed = await parseConfigFile(configFile, options);
+  const { config, document, label } = parsed;
+  const problems = [...parsed.problems];
+  const warnings: string[] = [];
+  const folders = await moduleFoldersOf(config ?? lenientWatchMan(document, path.dirname(parsed.file)), problems);
+  const modules = options.modules ?? new ModuleLoader(folders);
+  const probes: ProbeSpec[] = [];
+  for (const [name, entry] of probeEntries(config, document)) {
+    const own: string[] = [];
+    const spec = await resolveProbe(name, entry, modules, own);
+    if (entry.isEnabled) problems.push(...own);
+    else warnings.push(...own.map((line) => `${line} (probes.${name} is disabled, so it never runs: a warning, not an error)`));
+    if (spec) probes.push(spec);
+  }
+  if (problems.length > 0 || !config) throw new ConfigError(problems.map((line) => `${label}: ${line}`));
+  const { document: _document, problems: _problems, ...file } = parsed;
+  return { ...file, config, probes, warnings: warnings.map((line) => `${label}: ${line}`), modules };
+}
+
+export function moduleFolders(config: Pick<Config, 'WatchMan'>): string[] {
   const folder = config.WatchMan.modules_folder;
   return folder === undefined ? [BUNDLED_PROBES] : [folder, BUNDLED_PROBES];
 }
 
-async function resolveProbe(name: string, probe: ProbeConfig, modules: ModuleLoader, problems: string[]): Promise<ProbeSpec | undefined> {
+/** The module folders, with a `modules_folder` that is missing or not a folder named as the problem it is. */
+async function moduleFoldersOf(config: Pick<Config, 'WatchMan'> | undefined, problems: string[]): Promise<string[]> {
+  if (!config) return [BUNDLED_PROBES];
+  const own = config.WatchMan.modules_folder;
+  if (own !== undefined) {
+    const info = await stat(own).catch((error: NodeJS.ErrnoException) => error.code ?? 'unreadable');
+    if (typeof info === 'string') problems.push(`WatchMan.modules_folder: ${info === 'ENOENT' ? 'no such folder' : `cannot read (${info})`}: ${own}`);
+    else if (!info.isDirectory()) problems.push(`WatchMan.modules_folder: not a folder: ${own}`);
+  }
+  return moduleFolders(config);
+}
+
+/** `WatchMan` of a document the schema refused, if that section alone is valid: its modules_folder still finds modules. */
+function lenientWatchMan(document: unknown, dir: string): Pick<Config, 'WatchMan'> | undefined {
+  const parsed = watchManSchema.safeParse(isMap(document) ? (document['WatchMan'] ?? {}) : {});
+  if (!parsed.success) return undefined;
+  const folder = parsed.data.modules_folder;
+  return { WatchMan: { ...parsed.data, ...(folder === undefined ? {} : { modules_folder: path.resolve(dir, folder) }) } };
+}
+
+const isMap = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * The probes whose modules can be checked: all of them when the schema accepted the file; else
+ * each entry that names a module and whose criteria have the right shape, with defaults filled in.
+ */
+function probeEntries(config: Config | undefined, document: unknown): [string, ProbeEntry][] {
+  if (config) return Object.entries(config.probes).map(([name, p]) => [name, { ...p, success_criteria: p.success_criteria as Record<string, RawCriterion> }]);
+  const raw = isMap(document) ? document['probes'] : undefined;
+  if (!isMap(raw)) return [];
+  const entries: [string, ProbeEntry][] = [];
+  for (const [name, value] of Object.entries(raw)) {
+    const whole = probeSchema.safeParse(value);
+    if (whole.success) {
+      entries.push([name, { ...whole.data, success_criteria: whole.data.success_criteria as Record<string, RawCriterion> }]);
+      continue;
+    }
+    if (!isMap(value)) continue;
+    const module = probeSchema.shape.module.safeParse(value['module']);
+    const criteria = probeSchema.shape.success_criteria.safeParse(value['success_criteria']);
+    if (!module.success || !criteria.success) continue;
+    entries.push([
+      name,
+      { module: module.data, isEnabled: value['isEnabled'] !== false, query: value['query'], success_criteria: criteria.data as Record<string, RawCriterion>, period: 10, fall: 1, rise: 1 },
+    ]);
+  }
+  return entries;
+}
+
+/** Why no module `name` was found, with a hint when a close name exists. */
+async function missingModule(name: string, modules: ModuleLoader): Promise<string> {
+  const where = modules.folders.join(' or ');
+  const bare = name.replace(EXTENSION, '');
+  if (bare !== name && (await modules.find(bare))) return `no probe module "${name}" in ${where}; did you mean "${bare}"? (a module is named without its file's extension)`;
+  const available = new Set<string>();
+  for (const folder of modules.folders) {
+    for (const file of await readdir(folder).catch(() => [] as string[])) if (!file.startsWith('.')) available.add(file.replace(/\.(ts|mts|js|mjs|cjs)$/, ''));
+  }
+  return `no probe module "${name}" in ${where}${didYouMean(name, [...available])}`;
+}
+
+async function resolveProbe(name: string, probe: ProbeEntry, modules: ModuleLoader, problems: string[]): Promise<ProbeSpec | undefined> {
   const at = (...p: (string | number)[]) => keyPath(['probes', name, ...p]);
   const moduleFile = await modules.find(probe.module);
   if (moduleFile === undefined) {
-    problems.push(`${at('module')}: no probe module "${probe.module}" in ${modules.folders.join(' or ')}`);
+    problems.push(`${at('module')}: ${await missingModule(probe.module, modules)}`);
     return undefined;
   }
   let module;
@@ -57,8 +151,9 @@ async function resolveProbe(name: string, probe: ProbeConfig, modules: ModuleLoa
     return undefined;
   }
   const before = problems.length;
-  const criteria = probe.success_criteria as Record<string, RawCriterion>;
+  const criteria = probe.success_criteria;
   for (const [label, criterion] of Object.entries(criteria)) {
+    if (!criterionSchema.safeParse(criterion).success) continue;
     if (!module.criteria.includes(criterion.type)) {
       problems.push(
         `${at('success_criteria', label, 'type')}: ${probe.module} has no criterion "${criterion.type}"${didYouMean(criterion.type, module.criteria)}; expected one of ${module.criteria.join(', ')}`,
@@ -76,8 +171,8 @@ async function resolveProbe(name: string, probe: ProbeConfig, modules: ModuleLoa
     for (const issue of validation.issues) problems.push(`${at(...issue.path)}: ${issue.message}`);
     return undefined;
   }
-  if (!(typeof validation.timeout === 'number' && validation.timeout > 0 && Number.isFinite(validation.timeout))) {
-    problems.push(`${at('module')}: ${moduleFile}: validate() returned timeout ${String(validation.timeout)}, expected a positive number of seconds`);
+  if (!isTimeoutSeconds(validation.timeout)) {
+    problems.push(`${at('module')}: ${moduleFile}: validate() returned the deadline ${String(validation.timeout)}; ${TIMEOUT_EXPECTED}`);
     return undefined;
   }
   if (problems.length > before) return undefined;

@@ -28,6 +28,16 @@ export function labelFor(file: string, cwd = process.cwd()): string {
   return relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : file;
 }
 
+/** config.yaml read and parsed, checked against the schema but not yet refused: loadConfig adds the modules' problems to these. */
+export interface ParsedConfigFile extends Omit<ConfigFile, 'config'> {
+  /** The YAML document as parsed. */
+  document: unknown;
+  /** Set when the schema accepts the document. */
+  config?: Config;
+  /** The schema's problems, each `key.path: expected …` (without the file's label). */
+  problems: string[];
+}
+
 /**
  * Reads, parses and validates config.yaml against the schema (not the probe modules' options: that
  * is loadConfig); throws ConfigError listing every problem. Enough for the responder, which never
@@ -35,6 +45,16 @@ export function labelFor(file: string, cwd = process.cwd()): string {
  * running in the process that faces the network, and tsx would cost it 35 MB.
  */
 export async function readConfig(configFile: string, options: { cwd?: string } = {}): Promise<ConfigFile> {
+  const { document: _document, problems, config, ...file } = await parseConfigFile(configFile, options);
+  if (!config || problems.length > 0) throw new ConfigError(problems.map((line) => `${file.label}: ${line}`));
+  return { ...file, config };
+}
+
+/**
+ * Reads and parses config.yaml and checks it against the schema; throws ConfigError only when there
+ * is no document to check (no file, a YAML syntax error, an empty file).
+ */
+export async function parseConfigFile(configFile: string, options: { cwd?: string } = {}): Promise<ParsedConfigFile> {
   const cwd = options.cwd ?? process.cwd();
   const file = path.resolve(cwd, configFile);
   const label = labelFor(file, cwd);
@@ -53,14 +73,18 @@ export async function readConfig(configFile: string, options: { cwd?: string } =
   }
   const document = parseYaml(text, fail);
   const parsed = configSchema.safeParse(document, { reportInput: true, error: (issue) => expectation(issue) });
-  if (!parsed.success) return fail(formatIssues(parsed.error.issues, configSchema));
-  return { file, label, config: resolvePaths(parsed.data, path.dirname(file)), stamp };
+  if (!parsed.success) return { file, label, stamp, document, problems: formatIssues(parsed.error.issues, configSchema) };
+  return { file, label, stamp, document, problems: [], config: resolvePaths(parsed.data, path.dirname(file)) };
 }
 
+const EMPTY = 'the file is empty; expected a map with Generic, WEB, WatchMan and probes';
+
 function parseYaml(text: string, fail: (lines: string[]) => never): unknown {
-  if (text.trim() === '') return fail(['the file is empty; expected a map with Generic, WEB, WatchMan and probes']);
+  // Blank, or only comments and document markers: js-yaml 5 throws on that as on an empty file.
+  if (text.split(/\r?\n/).every((line) => /^\s*(#.*)?$/.test(line) || /^(---|\.\.\.)\s*$/.test(line))) return fail([EMPTY]);
+  let document: unknown;
   try {
-    return load(text);
+    document = load(text);
   } catch (error) {
     if (error instanceof YAMLException) {
       const where = error.mark ? `line ${error.mark.line + 1}, column ${error.mark.column + 1}: ` : '';
@@ -68,9 +92,11 @@ function parseYaml(text: string, fail: (lines: string[]) => never): unknown {
     }
     throw error;
   }
+  // Only comments (or a lone `---`): as empty as an empty file.
+  return document === undefined || document === null ? fail([EMPTY]) : document;
 }
 
-function resolvePaths(config: Config, dir: string): Config {
+export function resolvePaths(config: Config, dir: string): Config {
   const { WatchMan, WEB } = config;
   return {
     ...config,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { LEVELS, type Level } from '../log/Logger.ts';
+import { BOOLEAN_EXPECTED, MAX_PERIOD_S, MIN_PERIOD_S } from '../probe-api/bounds.ts';
 
 /**
  * The one source of truth for config.yaml: its keys, their defaults, and (through z.output) the
@@ -11,12 +12,19 @@ import { LEVELS, type Level } from '../log/Logger.ts';
 export const SAFE_NAME = /^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,199}$/;
 const SAFE_NAME_TEXT = 'a name of letters, digits, "_", "." or "-", not starting with "."';
 
-const positiveNumber = (what = 'a positive number') =>
-  z.number({ error: `expected ${what}` }).positive({ error: `expected ${what}` }).finite({ error: `expected ${what}` });
+/** Seconds between `min` and `max`; the message names both bounds, so `1e12` and `0.001` say what is allowed. */
+const secondsBetween = (min: number, max: number, maxText: string) => {
+  const what = `expected a number of seconds from ${min} to ${max} (${maxText})`;
+  return z.number({ error: what }).finite({ error: what }).min(min, { error: what }).max(max, { error: what });
+};
 const positiveInt = z.int({ error: 'expected a whole number ≥ 1' }).min(1, { error: 'expected a whole number ≥ 1' });
 const port = z.int({ error: 'expected a port number (1-65535)' }).min(1, { error: 'expected a port number (1-65535)' }).max(65535, { error: 'expected a port number (1-65535)' });
 const nonEmptyString = (what: string) => z.string({ error: `expected ${what}` }).min(1, { error: `expected ${what}` });
 const safeName = z.string({ error: `expected ${SAFE_NAME_TEXT}` }).regex(SAFE_NAME, { error: `expected ${SAFE_NAME_TEXT}` });
+const moduleName = z
+  .string({ error: (issue) => (issue.input === undefined ? 'the probe module to run, e.g. url_probe' : `expected ${SAFE_NAME_TEXT}`) })
+  .regex(SAFE_NAME, { error: `expected ${SAFE_NAME_TEXT}` });
+const boolean = z.boolean({ error: BOOLEAN_EXPECTED });
 
 const levelNames = Object.keys(LEVELS) as [Level, ...Level[]];
 
@@ -44,7 +52,7 @@ export const webSchema = z.strictObject({
 export const watchManSchema = z.strictObject({
   probe_status_folder: nonEmptyString('a folder path').default('probe-status'),
   modules_folder: nonEmptyString('a folder path').optional(),
-  stale_grace: positiveNumber('a positive number of seconds').default(5),
+  stale_grace: secondsBetween(0.1, 3600, '1 h').default(5),
 });
 
 export const criterionSchema = z.strictObject({
@@ -53,9 +61,9 @@ export const criterionSchema = z.strictObject({
 });
 
 export const probeSchema = z.strictObject({
-  module: safeName,
-  isEnabled: z.boolean({ error: 'expected True or False' }).default(true),
-  period: positiveNumber('a positive number of seconds').default(10),
+  module: moduleName,
+  isEnabled: boolean.default(true),
+  period: secondsBetween(MIN_PERIOD_S, MAX_PERIOD_S, '24 h').default(10),
   query: z.unknown().optional(),
   success_criteria: z.record(z.string(), criterionSchema, { error: 'expected a map of labelled criteria' }).default({}),
   fall: positiveInt.default(1),

@@ -17,7 +17,10 @@ export interface FlagContent {
   /** When the probe went down (first failure of the run that tripped `fall`). */
   since: Date;
   lastCheck: Date;
+  /** The failures in a row that the last run of failures counted (kept while recovering). */
   failures: number;
+  /** Down but passing again: passes in a row so far, of the `rise` needed. */
+  recovering?: { passes: number; rise: number };
 }
 
 /**
@@ -32,6 +35,7 @@ export function formatFlag(flag: FlagContent): string {
     `down since: ${flag.since.toISOString()}`,
     `last check: ${flag.lastCheck.toISOString()}`,
     `failures:   ${flag.failures} in a row`,
+    ...(flag.recovering ? [`recovering: ${flag.recovering.passes} of ${flag.recovering.rise} passes`] : []),
     '',
   ].join('\n');
 }

@@ -54,12 +54,26 @@ export class ModuleLoader {
       const { tsImport } = await loadTsx();
       namespace = (await tsImport(pathToFileURL(file).href, import.meta.url)) as Record<string, unknown>;
     } catch (error) {
-      throw new ModuleLoadError(`${file}: failed to load: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
+      throw new ModuleLoadError(`${file}: failed to load: ${loadFailure(file, error)}`);
     }
     const module = checkShape(file, defaultExport(namespace));
     this.#cache.set(file, { version, module });
     return module;
   }
+}
+
+/**
+ * The whole of a load error on one line: a compile error's first line is only "Transform failed
+ * with 1 error:", and the file, line and column follow it. An error the module's top-level code
+ * threw gets the place it was thrown, from the stack.
+ */
+export function loadFailure(file: string, error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const message = error.message.split('\n').map((line) => line.trim()).filter(Boolean).join(' ');
+  const shown = message || error.name;
+  if (shown.includes(file)) return shown;
+  const place = error.stack?.split('\n').find((line) => line.includes(file))?.match(/:(\d+):(\d+)\)?\s*$/);
+  return place ? `${shown} (at line ${place[1]}, column ${place[2]})` : shown;
 }
 
 /**

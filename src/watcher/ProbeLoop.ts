@@ -30,6 +30,8 @@ export interface ProbeLoopDeps {
   onCheck?: (event: CheckEvent) => void;
   /** A flag could not be written because the folder is gone or is not a folder any more. */
   onFolderTrouble?: () => void;
+  /** Any other failed write of a flag (a read-only folder, a full disk): reported, not logged per check. */
+  onWriteFailure?: (file: string, error: unknown) => void;
 }
 
 /**
@@ -54,6 +56,9 @@ export class ProbeLoop {
   #downSince: number | undefined;
   #failingSince: number | undefined;
   #lastReason = 'pending';
+  /** The last failure and the failures in a row it ended: what a recovering probe still reports. */
+  #lastFailure = 'pending';
+  #failuresInRow = 0;
   #lastCheck: number | undefined;
   #startedAt = 0;
   /** The grid point of the check in flight or last run. */
@@ -70,8 +75,13 @@ export class ProbeLoop {
     return this.#thresholds.state;
   }
 
+  /**
+   * While down and recovering (passes in a row, fewer than `rise`), the failure that keeps it down
+   * and how far the recovery is: the last check's "status 200" would read as if the probe were up.
+   */
   get reason(): string {
-    return this.#lastReason;
+    const t = this.#thresholds;
+    return t.recovering ? `${this.#lastFailure} (recovering: ${t.passes} of ${t.rise} passes)` : this.#lastReason;
   }
 
   /** Clock time of the last completed check; undefined before the first. */
@@ -104,10 +114,11 @@ export class ProbeLoop {
     return formatFlag({
       probe: this.spec.name,
       module: this.spec.moduleName,
-      reason: this.#lastReason,
+      reason: this.reason,
       since: new Date(this.#downSince ?? lastCheck),
       lastCheck: new Date(lastCheck),
-      failures: this.#thresholds.failures,
+      failures: this.#failuresInRow,
+      ...(this.#thresholds.recovering ? { recovering: { passes: this.#thresholds.passes, rise: this.#thresholds.rise } } : {}),
     });
   }
 
@@ -128,6 +139,10 @@ export class ProbeLoop {
     const { result } = run;
     const transition = this.#thresholds.record(result.ok);
     this.#lastReason = result.reason;
+    if (!result.ok) {
+      this.#lastFailure = result.reason;
+      this.#failuresInRow = this.#thresholds.failures;
+    }
     this.#lastCheck = clock.now();
     if (!result.ok && this.#thresholds.failures === 1) this.#failingSince = this.#lastCheck;
     this.#log.debug(`check ${result.ok ? 'passed' : 'failed'}: ${result.reason}`, {
@@ -183,6 +198,7 @@ export class ProbeLoop {
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' || code === 'ENOTDIR') this.#deps.onFolderTrouble?.();
+      else if (this.#deps.onWriteFailure) this.#deps.onWriteFailure(this.#deps.flags.folder, error);
       else this.#log.error(`cannot update flag in ${this.#deps.flags.folder}: ${(error as Error).message}`, { state: this.state });
     }
   }

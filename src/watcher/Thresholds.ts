@@ -16,11 +16,16 @@ export class Thresholds {
   passes = 0;
   failures = 0;
   readonly #fall: number;
-  readonly #rise: number;
+  readonly rise: number;
 
   constructor(fall: number, rise: number) {
     this.#fall = fall;
-    this.#rise = rise;
+    this.rise = rise;
+  }
+
+  /** Down, with passes in a row that are not yet `rise` of them. */
+  get recovering(): boolean {
+    return this.state === 'down' && this.passes > 0;
   }
 
   record(ok: boolean): Transition | undefined {
@@ -28,7 +33,7 @@ export class Thresholds {
     if (ok) {
       this.failures = 0;
       this.passes++;
-      if (from === 'pending' || (from === 'down' && this.passes >= this.#rise)) this.state = 'up';
+      if (from === 'pending' || (from === 'down' && this.passes >= this.rise)) this.state = 'up';
     } else {
       this.passes = 0;
       this.failures++;

@@ -1,12 +1,16 @@
 import { chmod, rename, stat } from 'node:fs/promises';
+import path from 'node:path';
 import type { ProbeSpec } from '../config/ProbeSpec.ts';
 import { flagFileName } from '../flag-store/flagFormat.ts';
 import type { FlagStore } from '../flag-store/FlagStore.ts';
+import { LOCK_FILE, type FolderLock } from '../flag-store/FolderLock.ts';
+import { folderWritable } from '../flag-store/folderWritable.ts';
 import { STATE_FILE, wholeSeconds as seconds, type WatcherStateFile } from '../flag-store/watcherState.ts';
 import type { Logger } from '../log/Logger.ts';
 import { systemClock, type Clock } from './Clock.ts';
 import { DriftHistogram } from './DriftHistogram.ts';
 import { ProbeLoop, type CheckEvent, type ProbeLoopDeps } from './ProbeLoop.ts';
+import { WriteTrouble } from './WriteTrouble.ts';
 
 export interface WatcherDeps {
   flags: FlagStore;
@@ -20,6 +24,15 @@ export interface WatcherDeps {
   guardIntervalMs?: number;
   /** `WatchMan.stale_grace` in ms, read at every write (a reload may change it): a result older than period + timeout + this is overdue. */
   staleGraceMs?: () => number;
+  /** Another live watcher took the lock: this one must stop (two writers make the answer flip). */
+  onLockLost?: (holder: number) => void;
+  /** How often a write failure that goes on is logged again. */
+  writeTroubleEveryMs?: number;
+}
+
+/** The watcher cannot do its job with this folder (it cannot write there): the command exits 70. */
+export class FolderUnusableError extends Error {
+  override name = 'FolderUnusableError';
 }
 
 const DEFAULT_STALE_GRACE_MS = 5000;
@@ -36,7 +49,10 @@ const MAX_PUBLISHED_PROBLEMS = 3;
 
 /** Runs one ProbeLoop per enabled probe and keeps the flag folder in line with them. */
 export class Watcher {
-  readonly #deps: Required<WatcherDeps> & ProbeLoopDeps;
+  readonly #deps: Required<Omit<WatcherDeps, 'onLockLost' | 'writeTroubleEveryMs'>> & Pick<WatcherDeps, 'onLockLost'> & ProbeLoopDeps;
+  /** The flag folder's lock, held by this watcher: kept in the folder, checked every heartbeat. */
+  #lock: FolderLock | undefined;
+  readonly #writeTrouble: WriteTrouble;
   readonly #loops = new Map<string, ProbeLoop>();
   #guardTimer: unknown;
   #publishTimer: unknown;
@@ -53,6 +69,7 @@ export class Watcher {
       staleGraceMs: () => DEFAULT_STALE_GRACE_MS,
       ...deps,
       onFolderTrouble: () => void this.#repair(),
+      onWriteFailure: (file, error) => this.#writeTrouble.failed(file, error),
       // A change of state is published at once; results in between ride on the heartbeat.
       onCheck: (event) => {
         this.#drift.record(event.driftMs);
@@ -60,16 +77,34 @@ export class Watcher {
         onCheck?.(event);
       },
     };
+    this.#writeTrouble = new WriteTrouble(this.#deps.log, this.#deps.clock, deps.writeTroubleEveryMs);
   }
 
   get probes(): ReadonlyMap<string, ProbeLoop> {
     return this.#loops;
   }
 
+  /**
+   * Makes the folder usable (creating or repairing it) and starts the probes. A folder the watcher
+   * cannot write is a FolderUnusableError: running on would only log failures while the responder,
+   * hearing nothing, fails closed.
+   */
   async start(specs: readonly ProbeSpec[]): Promise<void> {
-    await this.#repair();
+    await this.prepareFolder();
     await this.apply(specs);
     this.#guard();
+  }
+
+  /** Creates or repairs the folder; throws FolderUnusableError when the watcher cannot write there. */
+  async prepareFolder(): Promise<void> {
+    await this.#repair();
+    const problem = await folderWritable(this.#deps.flags.folder);
+    if (problem) throw new FolderUnusableError(problem);
+  }
+
+  /** From now on the folder holds this lock (rebuilt with it, checked every heartbeat); released at stop. */
+  holdLock(lock: FolderLock): void {
+    this.#lock = lock;
   }
 
   /**
@@ -112,6 +147,7 @@ export class Watcher {
     this.#deps.clock.clearTimeout(this.#guardTimer);
     this.#deps.clock.clearTimeout(this.#publishTimer);
     await Promise.all([...this.#loops.values()].map((loop) => loop.stop()));
+    await this.#lock?.release().catch(() => undefined);
   }
 
   /** Flags of probes that are not running (removed, disabled, left from an earlier config) would mislead `ls`. */
@@ -129,6 +165,7 @@ export class Watcher {
     if (this.#stopped) return;
     this.#guardTimer = this.#deps.clock.setTimeout(() => {
       void this.#repair()
+        .then(() => this.#checkLock())
         .then(() => this.#publish())
         .finally(() => this.#guard());
     }, this.#deps.guardIntervalMs);
@@ -177,9 +214,23 @@ export class Watcher {
     if (this.#stopped) return;
     try {
       await this.#deps.flags.writeFile(STATE_FILE, JSON.stringify(this.snapshot()) + '\n');
+      this.#writeTrouble.succeeded();
     } catch (error) {
-      this.#deps.log.error(`cannot write ${STATE_FILE} in ${this.#deps.flags.folder}: ${(error as Error).message}`);
+      this.#writeTrouble.failed(path.join(this.#deps.flags.folder, STATE_FILE), error);
     }
+  }
+
+  /** The lock file must still name this watcher: put back if it vanished, and another live holder means stop. */
+  async #checkLock(): Promise<void> {
+    const lock = this.#lock;
+    if (!lock || this.#stopped) return;
+    const holder = await lock.holder();
+    if (holder === lock.pid) return;
+    if (holder === undefined) {
+      await lock.rewrite().catch((error: unknown) => this.#writeTrouble.failed(lock.file, error));
+      return;
+    }
+    this.#deps.onLockLost?.(holder);
   }
 
   /** Repairs the folder if needed; concurrent requests (several probes failing to write) share one repair. */
@@ -196,6 +247,7 @@ export class Watcher {
       if (text !== undefined) files.set(flagFileName(name), text);
     }
     files.set(STATE_FILE, JSON.stringify(this.snapshot()) + '\n');
+    if (this.#lock) files.set(LOCK_FILE, this.#lock.content());
     return files;
   }
 
@@ -220,7 +272,8 @@ export class Watcher {
       if (!info) {
         const files = this.#folderContent();
         await flags.rebuild(files);
-        if (this.#loops.size > 0) log.warning(`flag folder ${flags.folder} was missing: recreated it with ${files.size - 1} flag(s)`);
+        const flagCount = [...files.keys()].filter((name) => name !== STATE_FILE && name !== LOCK_FILE).length;
+        if (this.#loops.size > 0) log.warning(`flag folder ${flags.folder} was missing: recreated it with ${flagCount} flag(s)`);
         return;
       }
       if ((info.mode & 0o700) !== 0o700) {
@@ -229,7 +282,7 @@ export class Watcher {
         for (const [name, text] of this.#folderContent()) await flags.writeFile(name, text);
       }
     } catch (error) {
-      log.error(`flag folder ${flags.folder} is unusable and could not be repaired: ${(error as Error).message}`);
+      this.#writeTrouble.failed(flags.folder, new Error(`the folder is unusable and could not be repaired: ${(error as Error).message}`));
     }
   }
 }

@@ -15,6 +15,8 @@ export interface Freshness {
   now: number;
   /** `WatchMan.stale_grace` in ms. */
   graceMs: number;
+  /** The flag folder as shown in reasons (`probe-status/`). */
+  folderName: string;
 }
 
 export interface Verdict {
@@ -25,7 +27,15 @@ export interface Verdict {
   dead: string[];
 }
 
-const NO_WATCHER = '(is the watcher running?)';
+/**
+ * Silence from the watcher has three causes the responder cannot tell apart (it is stopped, its
+ * event loop is stuck, or it runs but cannot write the folder): the reason names them all rather
+ * than guess one.
+ */
+const silentWatcher = (folderName: string, silenceMs?: number): string =>
+  silenceMs === undefined
+    ? `no result from the watcher: not started, or unable to write ${folderName}`
+    : `no result from the watcher for ${seconds(silenceMs)}: stopped, frozen, or unable to write ${folderName}`;
 
 /**
  * How long the responder trusts the watcher's last word, in ms. The watcher rewrites its state
@@ -45,11 +55,11 @@ export function heartbeatLimit(state: WatcherState, graceMs: number): number {
  * Without this, a stopped or frozen watcher would leave the last answer standing forever, which
  * is how the original reported OK for a dead DC.
  */
-function unflaggedFailure(probe: string, { watcher, now, graceMs }: Freshness): string | undefined {
+function unflaggedFailure(probe: string, { watcher, now, graceMs, folderName }: Freshness): string | undefined {
   const state = watcher.state;
-  if (!state) return `no result ${NO_WATCHER}`;
+  if (!state) return silentWatcher(folderName);
   const silence = now - state.written_at;
-  if (silence > heartbeatLimit(state, graceMs)) return `no result for ${seconds(silence)} ${NO_WATCHER}`;
+  if (silence > heartbeatLimit(state, graceMs)) return silentWatcher(folderName, silence);
   if (!state.running.has(probe)) {
     const refused = state.config_problems?.[0];
     return refused === undefined ? 'pending' : `not checked: the watcher refused the config and runs its last good one: ${refused}`;

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { startPair, TOKEN } from '../helpers/deadpoolPair.ts';
 import { ask } from '../helpers/responderClient.ts';
@@ -24,7 +24,7 @@ test('deadpool run follows config.yaml, module edits and SIGHUP in both processe
   t.teardown(async () => {
     await Promise.all([good.close(), bad.close()]);
   });
-  const pair = await startPair(t, { probes: urlProbe('a', good.url), supervised: true, level: 'debug', watchman: 'modules_folder: mods' });
+  const pair = await startPair(t, { probes: urlProbe('a', good.url), supervised: true, level: 'debug', watchman: 'modules_folder: mods', folders: ['mods'] });
   const answer = async (predicate: (body: string) => boolean, what: string) =>
     waitFor(async () => {
       const got = await pair.ask();
@@ -62,7 +62,6 @@ test('deadpool run follows config.yaml, module edits and SIGHUP in both processe
 
   // A module dropped into the modules folder, then edited: re-imported because its file changed.
   const mods = path.join(pair.dir, 'mods');
-  await mkdir(mods);
   await writeFile(path.join(mods, 'flip.js'), flipModule(true, 'fine'));
   await pair.writeConfig(urlProbe('a', good.url) + '  flip:\n    module: flip\n    period: 0.3\n');
   await waitFor(() => count(stdout(), 'config reloaded') === reloads + 4, RELOAD_BOUND_MS, 'the new probe');

@@ -62,7 +62,7 @@ test('validate prints a one-line summary, or every error with exit 2 and no stac
   t.is(bad.code, 2);
   t.is(bad.stdout, '');
   const lines = bad.stderr.trim().split('\n');
-  t.true(lines.includes('bad.yaml: probes.a.period: expected a positive number of seconds, got "abc"'), bad.stderr);
+  t.true(lines.includes('bad.yaml: probes.a.period: expected a number of seconds from 0.1 to 86400 (24 h), got "abc"'), bad.stderr);
   t.true(lines.length >= 1);
   t.notRegex(bad.stderr, /\n\s+at /, 'no stack trace');
 
@@ -85,4 +85,26 @@ test('every command has --help; an unknown command is a usage error (exit 2)', a
   const unknown = await runDeadpool(['frobnicate']);
   t.is(unknown.code, 2);
   t.regex(unknown.stderr, /unknown command 'frobnicate'/);
+});
+
+test('validate: a missing or empty access_token_file is an error; problems of disabled probes are warnings with exit 0', async (t) => {
+  const { good, write, dir } = await fixture(t);
+  const probes = `probes:\n  a:\n    module: url_probe\n    query: { url: '${good.url}' }\n  off:\n    module: mssql_probe\n    isEnabled: False\n`;
+  const folder = `WatchMan: { probe_status_folder: '${path.join(dir, 'flags')}' }\n`;
+  const missing = await write('missing.yaml', `WEB: { access_token_file: token.txt }\n${folder}${probes}`);
+  const noToken = await runDeadpool(['validate', '-c', missing], { env: { DEADPOOL_ACCESS_TOKEN: '' } });
+  t.is(noToken.code, 2);
+  t.is(noToken.stderr, `${missing}: WEB.access_token_file: cannot read the token file ${path.join(dir, 'token.txt')} (ENOENT)\n`);
+
+  await write('token.txt', '\n');
+  const empty = await runDeadpool(['validate', '-c', missing], { env: { DEADPOOL_ACCESS_TOKEN: '' } });
+  t.is(empty.code, 2);
+  t.is(empty.stderr, `${missing}: WEB.access_token_file: the token file ${path.join(dir, 'token.txt')} is empty\n`);
+
+  await write('token.txt', 's3cret-token\n');
+  const fine = await runDeadpool(['validate', '-c', missing], { env: { DEADPOOL_ACCESS_TOKEN: '' } });
+  t.is(fine.code, 0, fine.stderr);
+  t.is(fine.stdout, `${missing}: 2 probes, 1 enabled, 1 warning\n`);
+  t.regex(fine.stderr, /^warning: .*missing\.yaml: probes\.off\.module: no probe module "mssql_probe" in .* \(probes\.off is disabled, so it never runs: a warning, not an error\)\n$/);
+  t.notRegex(fine.stdout + fine.stderr, /s3cret-token/);
 });

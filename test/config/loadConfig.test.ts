@@ -1,4 +1,6 @@
 import test from 'ava';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../../src/config/ConfigError.ts';
@@ -34,13 +36,13 @@ test('the seed example config loads unchanged, with its values and defaults', as
 });
 
 test('a wrong type names the file, the key path, what was expected and what was found', async (t) => {
-  t.deepEqual(await problemsOf('bad-period.yaml'), ['bad-period.yaml: probes.elastic.period: expected a positive number of seconds, got "abc"']);
+  t.deepEqual(await problemsOf('bad-period.yaml'), ['bad-period.yaml: probes.elastic.period: expected a number of seconds from 0.1 to 86400 (24 h), got "abc"']);
 });
 
 test('an unknown key is an error with a suggestion when close', async (t) => {
   const problems = await problemsOf('typo-key.yaml');
   t.true(problems.includes('typo-key.yaml: probes.elastic.moduke: unknown key (did you mean "module"?); expected one of module, isEnabled, period, query, success_criteria, fall, rise'), problems.join('\n'));
-  t.true(problems.includes('typo-key.yaml: probes.elastic.module: missing, expected a name of letters, digits, "_", "." or "-", not starting with "."'), problems.join('\n'));
+  t.true(problems.includes('typo-key.yaml: probes.elastic.module: missing: the probe module to run, e.g. url_probe'), problems.join('\n'));
 });
 
 test('every error of a file is reported at once', async (t) => {
@@ -49,10 +51,11 @@ test('every error of a file is reported at once', async (t) => {
     'many-errors.yaml: WEB.base_url: expected a path starting with "/", got "health"',
     'many-errors.yaml: WEB.port: expected a port number (1-65535), got 99999',
     'many-errors.yaml: WatchMan.probe_status_foldr: unknown key (did you mean "probe_status_folder"?); expected one of probe_status_folder, modules_folder, stale_grace',
+    'many-errors.yaml: probes.../evil.query: missing, expected a map with at least url',
     'many-errors.yaml: probes.../evil: bad name, expected a name of letters, digits, "_", "." or "-", not starting with "."',
     'many-errors.yaml: probes.elastic.fall: expected a whole number ≥ 1, got 0',
     'many-errors.yaml: probes.elastic.isEnabled: expected True or False, got "yes"',
-    'many-errors.yaml: probes.elastic.period: expected a positive number of seconds, got -1',
+    'many-errors.yaml: probes.elastic.period: expected a number of seconds from 0.1 to 86400 (24 h), got -1',
   ]);
 });
 
@@ -79,6 +82,64 @@ test('a module that fails to load or has the wrong shape is a config error namin
   const problems = await problemsOf('broken-modules.yaml');
   const modules = path.join(fixtures, '..', 'modules');
   t.is(problems.length, 2, problems.join('\n'));
+  t.is(problems[1], `broken-modules.yaml: probes.load.module: ${path.join(modules, 'load_error.ts')}: failed to load: this module cannot load (at line 1, column 7)`);
   t.is(problems[0], `broken-modules.yaml: probes.shape.module: ${path.join(modules, 'broken_shape.ts')}: not a probe module: criteria must be a list of strings; validate must be a function; check must be a function`);
-  t.is(problems[1], `broken-modules.yaml: probes.load.module: ${path.join(modules, 'load_error.ts')}: failed to load: this module cannot load`);
+});
+
+test("the original DeadPool's own config: schema and module problems are reported together, in one run", async (t) => {
+  const problems = await problemsOf('original.yaml');
+  t.deepEqual(problems, [
+    'original.yaml: probes.mssql.module: missing: the probe module to run, e.g. url_probe',
+    'original.yaml: probes.mssql.moduke: unknown key (did you mean "module"?); expected one of module, isEnabled, period, query, success_criteria, fall, rise',
+    `original.yaml: probes.FinDB.module: no probe module "mssql_probe" in ${path.join(fixtures, '..', '..', '..', 'probes')}/`.replace(/\/\/$/, '/'),
+  ]);
+});
+
+test('a disabled probe is checked against the schema, but its missing module or bad options are warnings: it never runs', async (t) => {
+  const { probes, warnings, config } = await loadConfig('disabled-broken.yaml', { cwd: fixtures });
+  t.deepEqual(Object.keys(config.probes), ['FinDB', 'elastic', 'web']);
+  t.deepEqual(probes.map((p) => p.name), ['web']);
+  t.is(warnings.length, 3, warnings.join('\n'));
+  t.regex(warnings[0] ?? '', /^disabled-broken\.yaml: probes\.FinDB\.module: no probe module "mssql_probe" in .* \(probes\.FinDB is disabled, so it never runs: a warning, not an error\)$/);
+  t.true(warnings.some((w) => w.startsWith('disabled-broken.yaml: probes.elastic.query.timout: unknown key (did you mean "timeout"?)')), warnings.join('\n'));
+  t.true(warnings.some((w) => w.startsWith('disabled-broken.yaml: probes.elastic.query.url: expected an http(s) URL, got "ftp://nowhere"')), warnings.join('\n'));
+  // The schema still applies to a disabled probe: the misspelled isEnabled-off entry of many-errors.yaml is an error.
+  t.true((await problemsOf('typo-key.yaml')).some((p) => p.includes('moduke')));
+});
+
+test('period and timeout have bounds no timer can overflow, named in the message', async (t) => {
+  t.deepEqual(await problemsOf('bounds.yaml'), [
+    'bounds.yaml: probes.slow.period: expected a number of seconds from 0.1 to 86400 (24 h), got 1000000000000',
+    'bounds.yaml: probes.fast.period: expected a number of seconds from 0.1 to 86400 (24 h), got 0.001',
+    'bounds.yaml: probes.slow.query.timeout: expected a number of seconds from 0.001 to 3600 (1 h), got 3000000',
+  ]);
+});
+
+test('module names: a missing module key, an extension, a close name and a modules_folder that does not exist', async (t) => {
+  const problems = await problemsOf('module-names.yaml');
+  const bundled = `${path.join(fixtures, '..', '..', '..', 'probes')}/`;
+  const folders = `${path.join(fixtures, 'no-such-modules')} or ${bundled}`;
+  t.deepEqual(problems, [
+    'module-names.yaml: probes.nomodule.module: missing: the probe module to run, e.g. url_probe',
+    `module-names.yaml: WatchMan.modules_folder: no such folder: ${path.join(fixtures, 'no-such-modules')}`,
+    `module-names.yaml: probes.withext.module: no probe module "url_probe.ts" in ${folders}; did you mean "url_probe"? (a module is named without its file's extension)`,
+    `module-names.yaml: probes.typo.module: no probe module "url_prob" in ${folders} (did you mean "url_probe"?)`,
+  ]);
+});
+
+test('a file of comments only is empty, like an empty one', async (t) => {
+  t.deepEqual(await problemsOf('comments-only.yaml'), ['comments-only.yaml: the file is empty; expected a map with Generic, WEB, WatchMan and probes']);
+});
+
+test("a module load error keeps the loader's whole message: file, line and column", async (t) => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'deadpool-syntax-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  await writeFile(path.join(dir, 'broken.ts'), "export default {\n  name: 'broken',\n  validate() { return 1 }\n  check: 2,\n};\n");
+  await writeFile(path.join(dir, 'config.yaml'), 'WatchMan: { modules_folder: . }\nprobes:\n  b: { module: broken }\n');
+  const error = await loadConfig(path.join(dir, 'config.yaml')).catch((e: unknown) => e);
+  t.true(error instanceof ConfigError);
+  const file = path.join(dir, 'broken.ts');
+  t.deepEqual((error as ConfigError).problems, [
+    `${path.join(dir, 'config.yaml')}: probes.b.module: ${file}: failed to load: Transform failed with 1 error: ${file}:4:2: ERROR: Expected "}" but found "check"`,
+  ]);
 });

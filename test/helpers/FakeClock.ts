@@ -1,4 +1,4 @@
-import type { Clock } from '../../src/watcher/Clock.ts';
+import { MAX_TIMER_MS, type Clock } from '../../src/watcher/Clock.ts';
 
 interface Timer {
   id: number;
@@ -6,8 +6,13 @@ interface Timer {
   callback: () => void;
 }
 
-/** A clock that only moves when the test says so; timers fire in time order. */
+/**
+ * A clock that only moves when the test says so; timers fire in time order. Like Node, it cannot
+ * hold a timer past MAX_TIMER_MS: asking for one throws (and is recorded in `overlong`, in case the
+ * caller swallowed the throw), so any code path that would set one fails its test.
+ */
 export class FakeClock implements Clock {
+  readonly overlong: number[] = [];
   #now = 0;
   #nextId = 1;
   readonly #timers = new Map<number, Timer>();
@@ -17,6 +22,10 @@ export class FakeClock implements Clock {
   }
 
   setTimeout(callback: () => void, ms: number): unknown {
+    if (!(ms <= MAX_TIMER_MS)) {
+      this.overlong.push(ms);
+      throw new RangeError(`a timer of ${ms} ms: Node would fire it at once`);
+    }
     const id = this.#nextId++;
     this.#timers.set(id, { id, at: this.#now + Math.max(0, ms), callback });
     return id;

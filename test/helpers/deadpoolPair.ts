@@ -1,4 +1,4 @@
-import { chown, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chown, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { startDeadpool, unprivileged, type DeadpoolProcess } from './deadpoolProcess.ts';
@@ -17,6 +17,8 @@ export interface PairOptions {
   /** `deadpool run` instead of two separate processes. */
   supervised?: boolean;
   level?: string;
+  /** Folders to make in the temp dir before DeadPool starts (a `modules_folder`, say: a missing one is a config error). */
+  folders?: string[];
 }
 
 /**
@@ -27,6 +29,10 @@ export async function startPair(t: { teardown(fn: () => Promise<void> | void): v
   const dir = await mkdtemp(path.join(os.tmpdir(), 'deadpool-pair-'));
   const user = unprivileged();
   if (user) await chown(dir, user.uid, user.gid);
+  for (const folder of options.folders ?? []) {
+    await mkdir(path.join(dir, folder));
+    if (user) await chown(path.join(dir, folder), user.uid, user.gid);
+  }
   const port = await freePort();
   const config = path.join(dir, 'config.yaml');
   const writeConfig = async (probes: string) => {

@@ -1,8 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { reachableRoot, repoPathFor } from './reachableRepo.ts';
 import { waitFor } from './waitFor.ts';
-
-export const DEADPOOL_BIN = fileURLToPath(new URL('../../bin/deadpool.js', import.meta.url));
 
 export interface DeadpoolProcess {
   child: ChildProcess;
@@ -26,8 +24,9 @@ export function unprivileged(): { uid: number; gid: number } | undefined {
 
 /** Starts the real `deadpool` CLI as a child process, collecting its output. */
 export function startDeadpool(args: string[], options: StartOptions = {}): DeadpoolProcess {
-  const child = spawn(process.execPath, [DEADPOOL_BIN, ...args], {
-    cwd: options.cwd,
+  const child = spawn(process.execPath, [repoPathFor(options.user, 'bin/deadpool.js'), ...args], {
+    // A working folder the user can enter: a child it spawns (esbuild, for tsx) must chdir there.
+    cwd: options.cwd ?? reachableRoot(options.user),
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
     ...(options.user ?? {}),

@@ -285,9 +285,9 @@ test('validate: bad url, query_type, timeout, header, body and insecure, all rep
       { path: ['query', 'header', 'X-Retry'], message: 'expected a string (quote it in YAML), got 5' },
       { path: ['query', 'header', 'Bad Name'], message: "expected a header name of letters, digits and !#$%&'*+-.^_`|~, got \"Bad Name\"" },
       { path: ['query', 'query_type'], message: 'expected one of get, post, put, head, delete, patch, options, got "fetch"' },
-      { path: ['query', 'timeout'], message: 'expected a positive number of seconds, got 0' },
+      { path: ['query', 'timeout'], message: 'expected a number of seconds from 0.001 to 3600 (1 h), got 0' },
       { path: ['query', 'body'], message: 'expected a string or a map (sent as JSON), got a list' },
-      { path: ['query', 'insecure'], message: 'expected true or false, got "yes"' },
+      { path: ['query', 'insecure'], message: 'expected True or False, got "yes"' },
     ],
   );
   t.deepEqual(issuesOf({ url: 'foo' }), [{ path: ['query', 'url'], message: 'expected an http(s) URL, got "foo"' }]);

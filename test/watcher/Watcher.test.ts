@@ -8,6 +8,7 @@ import { silentLogger } from '../../src/log/createLogger.ts';
 import type { CheckEvent } from '../../src/watcher/ProbeLoop.ts';
 import { phaseOffset } from '../../src/watcher/phaseOffset.ts';
 import { START_SPACING_MS, Watcher } from '../../src/watcher/Watcher.ts';
+import { MAX_PERIOD_S, MAX_TIMEOUT_S } from '../../src/probe-api/bounds.ts';
 import { FakeClock } from '../helpers/FakeClock.ts';
 import { controlledModule, fail, pass, specFor } from '../helpers/probeSpec.ts';
 import { waitFor } from '../helpers/waitFor.ts';
@@ -328,11 +329,57 @@ test('probes started together start their first checks START_SPACING_MS apart, i
   const clock = new FakeClock();
   const { watcher, events } = await setup(t, { clock, guardIntervalMs: 1e9 });
   const names = ['a', 'b', 'c', 'd'];
-  await watcher.start(names.map((name) => specFor(name, controlledModule(pass).module, { periodMs: 60_000 })));
+  // The order checks start in: their results may come back in any order (each awaits the disk).
+  const started: string[] = [];
+  await watcher.start(names.map((name) => specFor(name, controlledModule((ctx) => (started.push(ctx.probe), pass(ctx))).module, { periodMs: 60_000 })));
   const planned = names.map((_, i) => 0 + i * START_SPACING_MS);
   t.deepEqual(names.map((name) => watcher.probes.get(name)?.startedAt), planned);
   t.true(planned.every((at) => clock.hasTimerAt(at)), 'a first-check timer at each');
   clock.advanceTo(10);
   await waitFor(() => events.length === names.length);
-  t.deepEqual(events.map((e) => e.probe), names, 'checked in config order');
+  t.deepEqual(started, names, 'checked in config order');
+});
+
+test('a recovering probe keeps the failure that took it down and says how far the recovery is, in the flag and the state file', async (t) => {
+  const clock = new FakeClock();
+  const { watcher, flag, events } = await setup(t, { clock, guardIntervalMs: 500 });
+  const script = [fail('status 500 not in [200]'), fail('status 502 not in [200]'), pass, pass, fail('status 503 not in [200]'), pass, pass, pass, pass];
+  const probe = controlledModule((ctx) => script[Math.min(probe.stats.calls - 1, script.length - 1)]!(ctx));
+  await watcher.start([specFor('es', probe.module, { periodMs: 1000, rise: 4 })]);
+  const seen: { first: string; failures: string; recovering: string | undefined; state: string | undefined }[] = [];
+  for (let n = 1; n <= script.length; n++) {
+    clock.advanceTo((n - 1) * 1000);
+    await waitFor(() => events.length === n, 5000, `check ${n}`);
+    const text = existsSync(flag('es')) ? await readFile(flag('es'), 'utf8') : '';
+    const line = (label: string) => /^(\w[\w ]*):\s+(.*)$/m.exec(text.split('\n').find((l) => l.startsWith(label)) ?? '')?.[2];
+    seen.push({ first: text.split('\n')[0] ?? '', failures: line('failures') ?? '', recovering: line('recovering'), state: watcher.snapshot().failing['es']?.reason });
+  }
+  const row = (first: string, failures: string, recovering?: string) => ({ first, failures, recovering, state: first === '' ? undefined : first });
+  t.deepEqual(seen, [
+    row('status 500 not in [200]', '1 in a row'),
+    row('status 502 not in [200]', '2 in a row'),
+    row('status 502 not in [200] (recovering: 1 of 4 passes)', '2 in a row', '1 of 4 passes'),
+    row('status 502 not in [200] (recovering: 2 of 4 passes)', '2 in a row', '2 of 4 passes'),
+    row('status 503 not in [200]', '1 in a row'),
+    row('status 503 not in [200] (recovering: 1 of 4 passes)', '1 in a row', '1 of 4 passes'),
+    row('status 503 not in [200] (recovering: 2 of 4 passes)', '1 in a row', '2 of 4 passes'),
+    row('status 503 not in [200] (recovering: 3 of 4 passes)', '1 in a row', '3 of 4 passes'),
+    row('', ''),
+  ]);
+});
+
+test('at the longest period and deadline the config allows, the schedule keeps its grid and no timer exceeds what Node can hold', async (t) => {
+  const clock = new FakeClock();
+  const { watcher, events } = await setup(t, { clock, guardIntervalMs: 500 });
+  const period = MAX_PERIOD_S * 1000;
+  const probe = controlledModule(pass);
+  await watcher.start([specFor('p', probe.module, { periodMs: period, timeoutMs: MAX_TIMEOUT_S * 1000 })]);
+  clock.advanceTo(0);
+  await waitFor(() => events.length === 1);
+  const offset = phaseOffset('p', period);
+  await waitFor(() => clock.hasTimerAt(offset), 5000, 'the second check at its phase offset');
+  clock.advanceTo(offset);
+  await waitFor(() => events.length === 2);
+  await waitFor(() => clock.hasTimerAt(offset + period), 5000, 'the third a period later');
+  t.deepEqual(clock.overlong, []);
 });

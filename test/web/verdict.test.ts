@@ -71,6 +71,7 @@ const heartbeat = (running: string[], failing: WatcherState['failing'] = {}, wri
   watcher: { state: { version: 2, pid: 1, written_at: NOW - writtenAgoMs, heartbeat_ms: 500, min_deadline_ms: 5000, running: new Set(running), failing, ...extra }, problem: undefined },
   now: NOW,
   graceMs: 5000,
+  folderName: 'probe-status/',
 });
 
 test('a silent watcher: once its last word is older than 2 heartbeats + grace every unflagged probe fails, naming the age', (t) => {
@@ -78,7 +79,7 @@ test('a silent watcher: once its last word is older than 2 heartbeats + grace ev
   t.is(judge(['elastic'], state({}), 'DC-1', heartbeat(['elastic'], {}, 6000)).status, 200);
   const stale = judge(['elastic'], state({}), 'DC-1', heartbeat(['elastic'], {}, 14_000));
   t.is(stale.status, 503);
-  t.is(stale.body, 'Server: DC-1 reports:\nThe elastic is DEAD! no result for 14 s (is the watcher running?)\n');
+  t.is(stale.body, 'Server: DC-1 reports:\nThe elastic is DEAD! no result from the watcher for 14 s: stopped, frozen, or unable to write probe-status/\n');
   t.is(judge(['elastic'], state({}), 'DC-1', heartbeat(['elastic'], {}, 6001)).status, 503, 'one ms past the limit');
 });
 
@@ -91,9 +92,9 @@ test('the heartbeat limit follows the shortest period + timeout, between one and
 });
 
 test('no watcher state at all: every enabled probe fails, saying why', (t) => {
-  const result = judge(['a', 'b'], state({}), 'DC-1', { watcher: { state: undefined, problem: 'no watcher state file' }, now: NOW, graceMs: 5000 });
+  const result = judge(['a', 'b'], state({}), 'DC-1', { watcher: { state: undefined, problem: 'no watcher state file' }, now: NOW, graceMs: 5000, folderName: 'probe-status/' });
   t.is(result.status, 503);
-  t.is(result.body, 'Server: DC-1 reports:\nThe a is DEAD! no result (is the watcher running?)\nThe b is DEAD! no result (is the watcher running?)\n');
+  t.is(result.body, 'Server: DC-1 reports:\nThe a is DEAD! no result from the watcher: not started, or unable to write probe-status/\nThe b is DEAD! no result from the watcher: not started, or unable to write probe-status/\n');
 });
 
 test('a probe the watcher is not running because it refused the config edit fails with the first problem', (t) => {
@@ -107,7 +108,7 @@ test('pending and overdue probes fail with the reason the watcher gives; a probe
   const result = judge(['new', 'starting', 'late', 'fine'], state({}), 'DC-1', heartbeat(['starting', 'late', 'fine'], { starting: { state: 'pending', reason: 'pending' }, late: { state: 'overdue', reason: 'no result for 9 s (checks are running late)' } }));
   t.is(result.body, 'Server: DC-1 reports:\nThe late is DEAD! no result for 9 s (checks are running late)\nThe new is DEAD! pending\nThe starting is DEAD! pending\n');
   const frozen = judge(['new', 'starting'], state({}), 'DC-1', heartbeat(['starting'], { starting: { state: 'pending', reason: 'pending' } }, 60_000));
-  t.is(frozen.body, 'Server: DC-1 reports:\nThe new is DEAD! no result for 60 s (is the watcher running?)\nThe starting is DEAD! no result for 60 s (is the watcher running?)\n');
+  t.is(frozen.body, 'Server: DC-1 reports:\nThe new is DEAD! no result from the watcher for 60 s: stopped, frozen, or unable to write probe-status/\nThe starting is DEAD! no result from the watcher for 60 s: stopped, frozen, or unable to write probe-status/\n');
 });
 
 test('the verdict holds until just before the heartbeat turns stale, then shows an age (never reused)', (t) => {
