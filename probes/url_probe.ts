@@ -21,14 +21,19 @@
  *   gzip/deflate/br bodies decoded, a leading BOM dropped, the same failure reasons.
  * - Bodies over 10 MB fail the check instead of filling memory.
  * - Header values are never logged or echoed in messages: they often carry credentials.
+ * - `re_search` patterns are Python's, as the seed's configs and operators' habits have them: they
+ *   are run with `re.search` semantics (`$` before a final newline, Unicode `\w`, `(?x)`…) by
+ *   `src/probe-kit/pythonRegex.ts`, and reasons quote the pattern as written.
  * - It imports the probe API's message helpers (`didYouMean`, `showValue`) so its errors read like
- *   the config loader's; a copy used as the template of a module in an outside `modules_folder`
- *   should inline them or drop them (only type imports resolve from anywhere).
+ *   the config loader's, and `compilePythonRegex`; a copy used as the template of a module in an
+ *   outside `modules_folder` should import them by absolute path, inline them or drop them (only
+ *   type imports resolve from anywhere).
  */
 import http from 'node:http';
 import https from 'node:https';
 import { Transform, type Readable } from 'node:stream';
 import zlib from 'node:zlib';
+import { compilePythonRegex } from '../src/probe-kit/pythonRegex.ts';
 import { BOOLEAN_EXPECTED, didYouMean, isTimeoutSeconds, showValue, TIMEOUT_EXPECTED, type CheckContext, type CheckResult, type OptionIssue, type ProbeModule, type RawProbeOptions, type Validation } from '../src/probe-api/index.ts';
 
 const METHODS = ['get', 'post', 'put', 'head', 'delete', 'patch', 'options'] as const;
@@ -41,8 +46,6 @@ const MAX_BODY_BYTES = 10 * 1024 * 1024;
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 /** What Node rejects in a header value (control characters, line breaks). */
 const BAD_HEADER_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
-/** Python's leading inline flags (`(?i)green`), which JavaScript regexes lack. */
-const INLINE_FLAGS = /^\(\?([ims]+)\)/;
 
 /** One entry of `status_in`, kept as written (`200`, `"2xx"`) so reasons quote the config. */
 type StatusEntry = number | string;
@@ -94,17 +97,6 @@ function validateHeaders(value: unknown, issue: (path: (string | number)[], mess
     else headers[name] = headerValue;
   }
   return headers;
-}
-
-function compileRegex(pattern: string): RegExp | string {
-  const inline = INLINE_FLAGS.exec(pattern);
-  try {
-    return inline ? new RegExp(pattern.slice(inline[0].length), inline[1]) : new RegExp(pattern);
-  } catch (error) {
-    // V8: "Invalid regular expression: /(/: Unterminated group" → "Unterminated group"
-    const message = error instanceof Error ? error.message : String(error);
-    return message.slice(message.lastIndexOf(': ') + 2);
-  }
 }
 
 const STATUS_EXPECTED = 'expected a status code (100-599) or a class like "2xx"';
@@ -172,9 +164,10 @@ function validate(raw: RawProbeOptions): Validation<UrlProbeOptions> {
         } else if (typeof q !== 'string' || q === '') {
           issue(at, `expected a regular expression, got ${showValue(q)}`);
         } else {
-          const regex = compileRegex(q);
-          if (typeof regex === 'string') issue(at, `expected a regular expression, got ${showValue(q)} (${regex})`);
-          else criteria.push({ type: 're_search', label, pattern: q, regex });
+          const compiled = compilePythonRegex(q);
+          if (compiled.ok) criteria.push({ type: 're_search', label, pattern: q, regex: compiled.regex });
+          else if (compiled.kind === 'invalid') issue(at, `expected a Python regular expression, got ${showValue(q)} (${compiled.message})`);
+          else issue(at, `re_search pattern ${showValue(q)} ${compiled.message}`);
         }
         break;
       }

@@ -110,6 +110,34 @@ test('re_search: a body that does not match fails with the pattern', async (t) =
   t.true((await run(options({ url: server.origin }, { body: { type: 're_search', query: '(?i)ELASTICSEARCH YELLOW' } }))).result.ok);
 });
 
+test("re_search: Python's $ matches before the final newline of Elasticsearch's _cat/health line", async (t) => {
+  const server = await serve(t, (_req, res) => res.end('1700000000 12:00:00 elasticsearch green 3 3 10 5 0 0 0 0 - 100.0%\n'));
+  const green = { body: { type: 're_search', query: 'green .*100\\.0%$' }, ...status200 };
+  t.true((await run(options({ url: server.origin }, green))).result.ok);
+  const yellow = { body: { type: 're_search', query: 'yellow .*100\\.0%$' } };
+  t.deepEqual((await run(options({ url: server.origin }, yellow))).result, { ok: false, reason: 'body does not match /yellow .*100\\.0%$/' });
+});
+
+test('re_search: Python-only syntax works, as in the seed', async (t) => {
+  const server = await serve(t, (_req, res) => res.end('{"cluster_name":"dc1","status":"green"}\n'));
+  const verbose = '(?x) "status" \\s*:\\s* (?P<q>")green(?P=q)  # the quoted word\n }\\s*\\Z';
+  t.true((await run(options({ url: server.origin }, { body: { type: 're_search', query: verbose } }))).result.ok);
+  t.true((await run(options({ url: server.origin }, { body: { type: 're_search', query: '"cluster_name":"\\w{,3}"' } }))).result.ok);
+  const literalZ = { body: { type: 're_search', query: 'green"\\Z' } };
+  t.false((await run(options({ url: server.origin }, literalZ))).result.ok, '\\Z is the end of the text, not a letter Z');
+});
+
+test('validate: a Python construct DeadPool cannot run is a config error naming it', (t) => {
+  t.deepEqual(issuesOf({ url: 'http://x/' }, { body: { type: 're_search', query: '(?i:green) cluster' } }), [
+    {
+      path: ['success_criteria', 'body', 'query'],
+      message:
+        're_search pattern "(?i:green) cluster" uses (?i:…) to change case-insensitive matching for part of the pattern, which DeadPool cannot run: ' +
+        'Node 20 has no modifier groups; put the flags at the start of the pattern instead, as (?i)',
+    },
+  ]);
+});
+
 test('every criterion must hold; all failures are reported', async (t) => {
   const server = await serve(t, (_req, res) => {
     res.statusCode = 503;
@@ -320,7 +348,7 @@ test('validate: bad regex and bad status_in entries name the criterion', (t) => 
       },
     ),
     [
-      { path: ['success_criteria', 'body', 'query'], message: 'expected a regular expression, got "elasticsearch+ (green" (Unterminated group)' },
+      { path: ['success_criteria', 'body', 'query'], message: 'expected a Python regular expression, got "elasticsearch+ (green" (missing ), unterminated subpattern at position 15)' },
       { path: ['success_criteria', 'nobody', 'query'], message: 'missing, expected a regular expression' },
       { path: ['success_criteria', 'status', 'query', 1], message: 'expected a status code (100-599) or a class like "2xx", got "abc"' },
       { path: ['success_criteria', 'status', 'query', 2], message: 'expected a status code (100-599) or a class like "2xx", got 700' },
