@@ -1,0 +1,46 @@
+/**
+ * Run by `npm test` before anything else: makes sure the commands the tests use are installed.
+ * Missing Debian packages are installed when running as root (a fresh CI machine); an ordinary
+ * user is told the exact command and the run stops at once, before any test fails for a reason
+ * that has nothing to do with DeadPool.
+ */
+import { spawnSync } from 'node:child_process';
+
+interface Need {
+  command: string;
+  /** The Debian package that provides it. */
+  debian: string;
+  why: string;
+}
+
+const NEEDS: Need[] = [
+  { command: 'python3', debian: 'python3', why: "the re_search tests compare DeadPool with Python's own re" },
+  { command: 'cp', debian: 'coreutils', why: 'the end-to-end tests mirror the repo for nobody with hard links' },
+];
+
+const has = (command: string): boolean => spawnSync('/bin/sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
+
+const missing = NEEDS.filter((need) => !has(need.command));
+if (missing.length > 0) {
+  const packages = [...new Set(missing.map((need) => need.debian))];
+  const install = `apt-get install -y --no-install-recommends ${packages.join(' ')}`;
+  for (const need of missing) process.stderr.write(`npm test: needs ${need.command} (${need.why})\n`);
+  if (process.getuid?.() !== 0) {
+    process.stderr.write(`npm test: install it with:\n  sudo apt-get update && sudo ${install}\n`);
+    process.exit(1);
+  }
+  process.stderr.write(`npm test: installing ${packages.join(', ')} (running as root)\n`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  for (const step of ['apt-get update', install]) {
+    const run = spawnSync('/bin/sh', ['-c', step], { stdio: 'inherit', env });
+    if (run.status !== 0) {
+      process.stderr.write(`npm test: "${step}" failed (exit ${run.status ?? run.signal}); install ${packages.join(', ')} and run npm test again\n`);
+      process.exit(1);
+    }
+  }
+  const still = missing.filter((need) => !has(need.command));
+  if (still.length > 0) {
+    process.stderr.write(`npm test: still missing after the install: ${still.map((need) => need.command).join(', ')}\n`);
+    process.exit(1);
+  }
+}
