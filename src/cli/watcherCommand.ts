@@ -40,6 +40,7 @@ export async function watcherCommand(configFile: string, io: CommandIO): Promise
   await live.start();
   log.info(`watching ${watcher.probes.size} enabled probe(s) of ${label}; flags in ${flags.folder}`);
   if (watcher.probes.size === 0) log.warning('no enabled probes: the responder will answer 200 OK with nothing checked');
+  io.ready?.();
   await stop;
   const stopped = Promise.all([live.close(), watcher.stop()]);
   if (!(await within(STOP_BUDGET_MS, stopped))) log.warning('some checks did not stop in time; exiting anyway');

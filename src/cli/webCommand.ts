@@ -82,6 +82,7 @@ export async function webCommand(configFile: string, io: CommandIO): Promise<Exi
   }
   await live.start();
   log.info(`answering on http://${config.WEB.host}:${server.address.port}${config.WEB.base_url} for ${enabled().length} enabled probe(s); flags in ${folder}`);
+  io.ready?.();
   await stop;
   await within(2000, Promise.all([server.close(), shutdown()]));
   await close(300);
