@@ -1,5 +1,5 @@
 import test from 'ava';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { runDeadpool } from '../helpers/deadpoolProcess.ts';
@@ -85,4 +85,14 @@ test('every command has --help; an unknown command is a usage error (exit 2)', a
   const unknown = await runDeadpool(['frobnicate']);
   t.is(unknown.code, 2);
   t.regex(unknown.stderr, /unknown command 'frobnicate'/);
+});
+
+test('--version (and -V) prints the version of package.json and exits 0', async (t) => {
+  const { version } = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  for (const flag of ['--version', '-V']) {
+    const result = await runDeadpool([flag]);
+    t.is(result.code, 0, flag);
+    t.is(result.stdout, `deadpool ${version}\n`, flag);
+    t.is(result.stderr, '', flag);
+  }
 });
