@@ -20,7 +20,7 @@ const BIN = fileURLToPath(new URL('../../bin/deadpool.js', import.meta.url));
  */
 export async function runCommand(configFile: string, io: CommandIO): Promise<ExitCode> {
   const { config, file } = await loadConfig(configFile);
-  const { logger: log, close } = createProcessLogger(config.Generic.log, 'supervisor', { write: io.out });
+  const { logger: log, close } = createProcessLogger(config.Generic.log, 'supervisor', { write: io.out, dc: config.WEB.name });
   const supervisor = new Supervisor({
     children: (['watcher', 'web'] as const).map((name) => ({ name, command: process.execPath, args: [...NODE_FLAGS[name], BIN, name, '-c', file] })),
     // stdout is the children's own log lines, already formatted; stderr is what they did not log

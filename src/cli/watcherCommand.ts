@@ -19,7 +19,7 @@ const STOP_BUDGET_MS = 1500;
 export async function watcherCommand(configFile: string, io: CommandIO): Promise<ExitCode> {
   const first = await loadConfig(configFile);
   const { config, probes, label } = first;
-  const { logger: log, close } = createProcessLogger(config.Generic.log, 'watcher', { write: io.out });
+  const { logger: log, close } = createProcessLogger(config.Generic.log, 'watcher', { write: io.out, dc: config.WEB.name });
   const flags = new FlagStore(config.WatchMan.probe_status_folder);
   let staleGraceMs = config.WatchMan.stale_grace * 1000;
   const watcher = new Watcher({ flags, log, staleGraceMs: () => staleGraceMs });

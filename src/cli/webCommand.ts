@@ -19,7 +19,7 @@ const EXAMPLE_TOKEN = 'change-me';
 export async function webCommand(configFile: string, io: CommandIO): Promise<ExitCode> {
   const first = await readConfig(configFile);
   const { config } = first;
-  const { logger: log, close } = createProcessLogger(config.Generic.log, 'web', { write: io.out });
+  const { logger: log, close } = createProcessLogger(config.Generic.log, 'web', { write: io.out, dc: config.WEB.name });
   let access = await readToken(config.WEB, io.env);
   const warnAboutToken = (): void => {
     if (access.token === undefined) log.warning('no access token configured: the responder answers anyone (set DEADPOOL_ACCESS_TOKEN or WEB.access_token_file)');
