@@ -27,6 +27,7 @@ export interface AnswerChangeLog {
  */
 export function logAnswerChanges({ verdict, logger, changes, clock = systemClock, recheckMs = 250 }: AnswerChangeDeps): AnswerChangeLog {
   let lastKey: string | undefined;
+  let lastVerdict: Verdict | undefined;
   let lastError: string | undefined;
   let timer: unknown;
   let closed = false;
@@ -42,6 +43,9 @@ export function logAnswerChanges({ verdict, logger, changes, clock = systemClock
       return;
     }
     lastError = undefined;
+    // The memo hands back the same object while nothing changed: most looks end here.
+    if (current === lastVerdict) return;
+    lastVerdict = current;
     // Reasons are left out: "no result for 14 s" changes every second and is not a new answer.
     const problem = current.dead.length === 0 && current.status !== 200 ? folderProblem(current) : '';
     const key = `${current.status} ${problem} ${current.dead.join('/')}`;
