@@ -1,4 +1,5 @@
 import type { HangupSource } from '../config/LiveConfig.ts';
+import { sendReady } from '../supervisor/readyMessage.ts';
 import type { SignalSource } from './waitForSignal.ts';
 
 /** What a command may touch besides its config: passed in so tests run commands in-process. */
@@ -7,6 +8,8 @@ export interface CommandIO {
   err(text: string): void;
   signals: SignalSource & HangupSource;
   env: NodeJS.ProcessEnv;
+  /** A long-running command is up (listening, probing): tells `deadpool run`, when it is the parent. */
+  ready?(): void;
 }
 
 export const processIO: CommandIO = {
@@ -14,4 +17,5 @@ export const processIO: CommandIO = {
   err: (text) => process.stderr.write(text),
   signals: process,
   env: process.env,
+  ready: sendReady,
 };

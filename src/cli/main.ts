@@ -5,6 +5,7 @@ import { processIO, type CommandIO } from './CommandIO.ts';
 import { EXIT } from './exitCodes.ts';
 import { runCommand } from './runCommand.ts';
 import { validateCommand } from './validateCommand.ts';
+import { VERSION } from './version.ts';
 import { watcherCommand } from './watcherCommand.ts';
 import { webCommand } from './webCommand.ts';
 
@@ -14,6 +15,7 @@ type Action = (configFile: string, io: CommandIO) => Promise<number>;
 export function buildProgram(io: CommandIO, done: (code: number) => void): Command {
   const program = new Command('deadpool')
     .description('Tells Cloudflare Load Balancing whether this data center is healthy.')
+    .version(`deadpool ${VERSION}`, '-V, --version', 'print the version and exit')
     .addOption(new Option('-c, --config <file>', 'config file').env('DEADPOOL_CONFIG').default('./config.yaml'))
     .showHelpAfterError()
     .exitOverride()

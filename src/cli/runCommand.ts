@@ -14,14 +14,18 @@ const BIN = fileURLToPath(new URL('../../bin/deadpool.js', import.meta.url));
 /**
  * `deadpool run` (= `npm start`): the watcher and the responder as two supervised child
  * processes sharing this one's stdout. The config is validated first so a typo exits 2 here
- * instead of sending both children into a restart loop.
+ * instead of sending both children into a restart loop; a child that still cannot start (a
+ * missing token file, a port in use) stops both, and this command exits with the child's code
+ * and prints the child's message.
  */
 export async function runCommand(configFile: string, io: CommandIO): Promise<ExitCode> {
   const { config, file } = await loadConfig(configFile);
-  const { logger: log, close } = createProcessLogger(config.Generic.log, 'supervisor', { write: io.out });
+  const { logger: log, close } = createProcessLogger(config.Generic.log, 'supervisor', { write: io.out, dc: config.WEB.name });
   const supervisor = new Supervisor({
     children: (['watcher', 'web'] as const).map((name) => ({ name, command: process.execPath, args: [...NODE_FLAGS[name], BIN, name, '-c', file] })),
-    spawn: ({ command, args }) => spawn(command, args, { stdio: ['ignore', 'inherit', 'inherit'], env: { ...io.env, [PARENT_ENV]: String(process.pid) } }),
+    // stdout is the children's own log lines, already formatted; stderr is what they did not log
+    // (Node warnings, crash traces), turned into records here; the IPC channel says when each is ready.
+    spawn: ({ command, args }) => spawn(command, args, { stdio: ['ignore', 'inherit', 'pipe', 'ipc'], env: { ...io.env, [PARENT_ENV]: String(process.pid) } }),
     log,
   });
   const signal = waitForSignal(io.signals);
@@ -29,11 +33,17 @@ export async function runCommand(configFile: string, io: CommandIO): Promise<Exi
   const hangup = (): void => supervisor.signal('SIGHUP');
   io.signals.on('SIGHUP', hangup);
   supervisor.start();
-  const received = await signal;
-  log.info(`${received}: stopping the watcher and the responder`);
+  const outcome = await Promise.race([signal, supervisor.failed]);
   io.signals.off('SIGHUP', hangup);
+  let code: ExitCode = EXIT.OK;
+  if (typeof outcome === 'string') log.info(`${outcome}: stopping the watcher and the responder`);
+  else {
+    code = outcome.code;
+    io.err(outcome.lines.length > 0 ? `${outcome.lines.join('\n')}\n` : `deadpool: ${outcome.name} exited with code ${code} before it was ready\n`);
+    log.error(`stopping: ${outcome.name} cannot start`);
+  }
   await supervisor.stop();
   log.info('stopped');
   await close(500);
-  return EXIT.OK;
+  return code;
 }

@@ -21,7 +21,7 @@ const STOP_BUDGET_MS = 1500;
 export async function watcherCommand(configFile: string, io: CommandIO): Promise<ExitCode> {
   const first = await loadConfig(configFile);
   const { config, probes, label } = first;
-  const { logger: log, close } = createProcessLogger(config.Generic.log, 'watcher', { write: io.out });
+  const { logger: log, close } = createProcessLogger(config.Generic.log, 'watcher', { write: io.out, dc: config.WEB.name });
   const flags = new FlagStore(config.WatchMan.probe_status_folder);
   let staleGraceMs = config.WatchMan.stale_grace * 1000;
   let lockLost: number | undefined;
@@ -66,6 +66,7 @@ export async function watcherCommand(configFile: string, io: CommandIO): Promise
   await live.start();
   log.info(`watching ${watcher.probes.size} enabled probe(s) of ${label}; flags in ${flags.folder}`);
   if (watcher.probes.size === 0) log.warning('no enabled probes: the responder will answer 200 OK with nothing checked');
+  io.ready?.();
   await stop;
   const stopped = Promise.all([live.close(), watcher.stop()]);
   if (!(await within(STOP_BUDGET_MS, stopped))) log.warning('some checks did not stop in time; exiting anyway');

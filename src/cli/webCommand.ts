@@ -3,8 +3,11 @@ import { LiveConfig } from '../config/LiveConfig.ts';
 import { readConfig } from '../config/readConfig.ts';
 import { restartNeeded } from '../config/restartNeeded.ts';
 import { createProcessLogger } from '../log/createProcessLogger.ts';
+import { AuthFailureReport } from '../web/AuthFailureReport.ts';
 import { createApp } from '../web/createApp.ts';
 import { FlagView } from '../web/FlagView.ts';
+import { logAnswerChanges } from '../web/logAnswerChanges.ts';
+import { memoizedVerdict } from '../web/memoizedVerdict.ts';
 import { readToken } from '../web/readToken.ts';
 import { startServer } from '../web/startServer.ts';
 import { WatcherStateView } from '../web/WatcherStateView.ts';
@@ -20,7 +23,7 @@ const EXAMPLE_TOKEN = 'change-me';
 export async function webCommand(configFile: string, io: CommandIO): Promise<ExitCode> {
   const first = await readConfig(configFile);
   const { config } = first;
-  const { logger: log, close } = createProcessLogger(config.Generic.log, 'web', { write: io.out });
+  const { logger: log, close } = createProcessLogger(config.Generic.log, 'web', { write: io.out, dc: config.WEB.name });
   let access = await readToken(config.WEB, io.env);
   const warnAboutToken = (): void => {
     if (access.token === undefined) log.warning('no access token configured: the responder answers anyone (set DEADPOOL_ACCESS_TOKEN or WEB.access_token_file)');
@@ -66,15 +69,21 @@ export async function webCommand(configFile: string, io: CommandIO): Promise<Exi
     }
     return enabledNames;
   };
-  const app = createApp({
+  const inputs = {
     getState: () => flags.state,
     getEnabledProbes: enabled,
     getWebConfig: () => live.current.config.WEB,
-    getToken: () => access.token,
     getFreshness: () => ({ watcher: heartbeat.current, now: Date.now(), graceMs: live.current.config.WatchMan.stale_grace * 1000, folderName }),
-    logger: log,
-  });
-  const shutdown = (): Promise<unknown> => Promise.all([flags.close(), heartbeat.close(), live.close()]);
+  };
+  const currentVerdict = memoizedVerdict(inputs);
+  const unauthorized = new AuthFailureReport({ logger: log });
+  const app = createApp({ ...inputs, currentVerdict, getToken: () => access.token, onUnauthorized: (remote) => unauthorized.add(remote), logger: log });
+  let changes: { close(): void } | undefined;
+  const shutdown = (): Promise<unknown> => {
+    changes?.close();
+    unauthorized.close();
+    return Promise.all([flags.close(), heartbeat.close(), live.close()]);
+  };
   let server;
   try {
     server = await startServer(app, { host: config.WEB.host, port: config.WEB.port, closeGraceMs: 1000 });
@@ -82,8 +91,11 @@ export async function webCommand(configFile: string, io: CommandIO): Promise<Exi
     await shutdown();
     throw error;
   }
+  // From here on, "now answering" is true.
+  changes = logAnswerChanges({ verdict: currentVerdict, logger: log, changes: [(l) => flags.onChange(l), (l) => heartbeat.onChange(l)] });
   await live.start();
   log.info(`answering on http://${config.WEB.host}:${server.address.port}${config.WEB.base_url} for ${enabled().length} enabled probe(s); flags in ${folder}`);
+  io.ready?.();
   await stop;
   await within(2000, Promise.all([server.close(), shutdown()]));
   await close(300);

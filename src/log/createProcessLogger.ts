@@ -10,7 +10,13 @@ export interface ProcessLoggerOptions {
   /** Where stdout lines go; tests capture them. */
   write?: (line: string) => void;
   /** Tuning for the GELF sink (bounds, timeouts); server/port/protocol come from the config. */
-  gelf?: Omit<GelfSinkOptions, 'server' | 'port' | 'protocol' | 'onError'>;
+  gelf?: Omit<GelfSinkOptions, 'server' | 'port' | 'protocol' | 'onError' | 'fields'>;
+  /**
+   * The DC's name (`WEB.name`), sent as `_dc` with every GELF record: one Graylog gathers every
+   * DC's DeadPool, and the GELF `host` names a machine, not the DC. Left off stdout lines, which
+   * are read on the machine itself.
+   */
+  dc?: string;
 }
 
 export interface ProcessLogger {
@@ -31,6 +37,7 @@ export function createProcessLogger(config: LogConfig, component: Component, opt
     gelf = gelfSink({
       facility: 'deadpool',
       ...options.gelf,
+      ...(options.dc === undefined ? {} : { fields: { dc: options.dc } }),
       server: config.server,
       port: config.port,
       protocol: config.protocol,

@@ -1,6 +1,6 @@
 import os from 'node:os';
 import { createRequire } from 'node:module';
-import { LEVELS, type LogRecord } from './Logger.ts';
+import { LEVELS, type LogFields, type LogRecord } from './Logger.ts';
 import type { Sink } from './createLogger.ts';
 import { cachedLookup, type LookupFn } from './cachedLookup.ts';
 import { gelfProAdapter } from './gelfProAdapter.ts';
@@ -17,6 +17,8 @@ export interface GelfSinkOptions {
   host?: string;
   /** Sent as `_facility`: GELF 1.1 dropped the top-level field. */
   facility?: string;
+  /** Sent with every message (as `_<key>`), before the record's own fields: e.g. the DC's name. */
+  fields?: LogFields;
   family?: 4 | 6;
   /** Messages being resolved or sent at once (one socket each); beyond this they are dropped and counted. */
   maxInFlight?: number;
@@ -52,9 +54,9 @@ const RESERVED = new Set(['version', 'host', 'short_message', 'level', 'timestam
 const MAX_MESSAGE = 32_765;
 
 /** A record as gelf-pro's getStringFromObject wants it: it adds the `_` to every other field. */
-export function toGelf({ time, level, message, fields }: LogRecord, host: string, facility?: string): Record<string, unknown> {
+export function toGelf({ time, level, message, fields }: LogRecord, host: string, facility?: string, always?: LogFields): Record<string, unknown> {
   const extra: Record<string, unknown> = facility === undefined ? {} : { facility };
-  for (const [key, value] of Object.entries(fields)) {
+  for (const [key, value] of Object.entries(always === undefined ? fields : { ...always, ...fields })) {
     // gelf-pro console.warn()s on every message with such a key; Graylog rejects them.
     const name = key.replace(/[^\w-]/g, '_');
     if (value === undefined || name === '') continue;
@@ -68,7 +70,7 @@ export function toGelf({ time, level, message, fields }: LogRecord, host: string
 
 export function gelfSink(options: GelfSinkOptions): GelfSink {
   const gelf = require('gelf-pro') as GelfPro;
-  const { server, port, protocol, host = os.hostname(), facility, family = 4, maxInFlight = 32, timeoutMs = 2_000 } = options;
+  const { server, port, protocol, host = os.hostname(), facility, fields, family = 4, maxInFlight = 32, timeoutMs = 2_000 } = options;
   const { reportEveryMs = 60_000, onError = (e) => process.stderr.write(`${e.message}\n`), lookup } = options;
   // gelf-pro would throw this from a socket callback, where nothing can catch it.
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new RangeError(`GELF port must be 1-65535, got ${port}`);
@@ -144,7 +146,7 @@ export function gelfSink(options: GelfSinkOptions): GelfSink {
     if (state === 'closed') return;
     if (stats.inFlight >= maxInFlight) return lose('dropped');
     try {
-      send(gelf.getStringFromObject(toGelf(record, host, facility)));
+      send(gelf.getStringFromObject(toGelf(record, host, facility, fields)));
     } catch (e) {
       lose('failed', e as Error);
     }

@@ -21,6 +21,7 @@ export class WatcherStateView {
   #version = '';
   readonly #timer: NodeJS.Timeout;
   #polling: Promise<void> | undefined;
+  readonly #listeners = new Set<() => void>();
 
   /** 25 ms: a probe coming back up is only a 200 once its new state is read here. */
   constructor(folder: string, intervalMs = 25) {
@@ -34,8 +35,15 @@ export class WatcherStateView {
     return this.#snapshot;
   }
 
+  /** Called whenever `current` is replaced (at every heartbeat while the watcher runs); returns the unsubscribe function. */
+  onChange(listener: () => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
   async close(): Promise<void> {
     clearInterval(this.#timer);
+    this.#listeners.clear();
     await this.#polling;
   }
 
@@ -51,11 +59,25 @@ export class WatcherStateView {
       if (version === this.#version) return;
       const state = parseWatcherState(await readFile(this.file, 'utf8'));
       this.#version = state ? version : '';
-      this.#snapshot = state ? { state, problem: undefined } : { state: undefined, problem: 'the watcher state file is not valid' };
+      this.#replace(state ? { state, problem: undefined } : { state: undefined, problem: 'the watcher state file is not valid' });
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       this.#version = '';
-      this.#snapshot = { state: undefined, problem: code === 'ENOENT' ? 'no watcher state file' : `watcher state unreadable (${code ?? String(error)})` };
+      const problem = code === 'ENOENT' ? 'no watcher state file' : `watcher state unreadable (${code ?? String(error)})`;
+      // Polled every 25 ms: a file that stays missing is one change, not forty a second.
+      if (this.#snapshot.state === undefined && this.#snapshot.problem === problem) return;
+      this.#replace({ state: undefined, problem });
+    }
+  }
+
+  #replace(snapshot: WatcherStateSnapshot): void {
+    this.#snapshot = snapshot;
+    for (const listener of this.#listeners) {
+      try {
+        listener();
+      } catch {
+        // A listener's fault is its own; the view must keep polling.
+      }
     }
   }
 }

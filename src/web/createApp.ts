@@ -4,18 +4,18 @@ import Koa from 'koa';
 import type { WebConfig } from '../config/schema.ts';
 import type { Logger } from '../log/Logger.ts';
 import { bearerMatches } from './bearerMatches.ts';
-import type { FlagViewState } from './FlagView.ts';
-import { verdict, verdictExpiry, type Freshness, type Verdict } from './verdict.ts';
+import { memoizedVerdict, type VerdictInputs } from './memoizedVerdict.ts';
+import type { Verdict } from './verdict.ts';
 
 /** Everything that can change on a live reload is a getter, read again on every request. */
-export interface AppDeps {
-  getState: () => FlagViewState;
-  getEnabledProbes: () => Iterable<string>;
+export interface AppDeps extends VerdictInputs {
   getWebConfig: () => Pick<WebConfig, 'base_url' | 'name'>;
   /** undefined: no token configured, the answer is open to anyone (the CLI warns about it). */
   getToken: () => string | undefined;
-  /** The watcher's heartbeat, the time and the grace: a probe without a fresh result fails. */
-  getFreshness: () => Freshness;
+  /** The verdict to answer with, when the caller shares it (see memoizedVerdict); else made from the getters. */
+  currentVerdict?: () => Verdict;
+  /** A request answered 511, with its client's address (never its credentials): for a summary, not a line per request. */
+  onUnauthorized?: (remote: string | undefined) => void;
   logger: Logger;
 }
 
@@ -33,45 +33,20 @@ export function createApp(deps: AppDeps): Koa {
   app.silent = true;
   app.on('error', (error: unknown) => logger.warning(`web answer failed: ${errorText(error)}`, { component: 'web' }));
 
-  let lastStatus: number | undefined;
-  /**
-   * The last verdict and what it was made of. The inputs are snapshots that are replaced, never
-   * changed (the flag view's state, the heartbeat, the list of enabled probes for one config), so
-   * the same objects and a time before `validUntil` give the same verdict: Cloudflare, or a
-   * flood, asking thousands of times a second costs one verdict per change, not one per request.
-   */
-  let memo: { enabled: Iterable<string>; state: unknown; name: string; watcher: unknown; graceMs: number; validUntil: number; result: Verdict } | undefined;
-  const currentVerdict = (): Verdict => {
-    let enabled = deps.getEnabledProbes();
-    const state = deps.getState();
-    const name = deps.getWebConfig().name;
-    const freshness = deps.getFreshness();
-    const last = memo;
-    if (last && last.enabled === enabled && last.state === state && last.name === name && last.watcher === freshness.watcher && last.graceMs === freshness.graceMs && freshness.now <= last.validUntil) {
-      return last.result;
-    }
-    // Read twice below: a one-shot iterable is copied (and then never matches the memo).
-    if (!Array.isArray(enabled)) enabled = [...enabled];
-    const result = verdict(enabled, state, name, freshness);
-    memo = { enabled, state, name, watcher: freshness.watcher, graceMs: freshness.graceMs, validUntil: verdictExpiry(enabled, state, freshness), result };
-    return result;
-  };
+  const currentVerdict = deps.currentVerdict ?? memoizedVerdict(deps);
   /** The answer to an authorised or unauthorised GET/HEAD on base_url: the same for both paths below. */
   // The token is checked in constant time on every request. It is not cached per connection: a
   // proxy in front may multiplex many clients onto one kept-alive connection, and comparing one
   // client's header with another's cached one would leak the token through timing.
-  const decide = (authorization: string | undefined): Reply => {
+  // Changes of the answer are logged where they happen (logAnswerChanges.ts), not here: a recovery
+  // between two requests would never be logged, and a request is no time to log.
+  const decide = (authorization: string | undefined, remote: string | undefined): Reply => {
     const token = deps.getToken();
-    if (token !== undefined && !bearerMatches(authorization, token)) return AUTH_ERR;
-    const result = currentVerdict();
-    if (result.status !== lastStatus) {
-      // Once per change, not per request: Cloudflare asks several times a second.
-      const fields = { component: 'web', status: result.status, dead: result.dead.join(',') || undefined };
-      if (result.status === 200) logger.info('now answering 200 OK', fields);
-      else logger.warning(`now answering ${result.status}`, fields);
-      lastStatus = result.status;
+    if (token !== undefined && !bearerMatches(authorization, token)) {
+      deps.onUnauthorized?.(remote);
+      return AUTH_ERR;
     }
-    return result;
+    return currentVerdict();
   };
   const answer = (ctx: Koa.Context): void => {
     if (ctx.method !== 'GET' && ctx.method !== 'HEAD') {
@@ -80,7 +55,7 @@ export function createApp(deps: AppDeps): Koa {
       ctx.body = 'Method Not Allowed\n';
       return;
     }
-    const reply = decide(ctx.get('Authorization'));
+    const reply = decide(ctx.get('Authorization'), ctx.ip);
     ctx.status = reply.status;
     ctx.body = reply.body;
   };
@@ -94,7 +69,7 @@ export function createApp(deps: AppDeps): Koa {
     const started = debug ? performance.now() : 0;
     let reply: Reply;
     try {
-      reply = decide(authorizationOf(req.rawHeaders));
+      reply = decide(authorizationOf(req.rawHeaders), req.socket.remoteAddress);
     } catch {
       // Koa's path asks again and answers (and logs) the error as it does for any other.
       return false;

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { runDeadpool } from '../helpers/deadpoolProcess.ts';
@@ -107,4 +107,14 @@ test('validate: a missing or empty access_token_file is an error; problems of di
   t.is(fine.stdout, `${missing}: 2 probes, 1 enabled, 1 warning\n`);
   t.regex(fine.stderr, /^warning: .*missing\.yaml: probes\.off\.module: no probe module "mssql_probe" in .* \(probes\.off is disabled, so it never runs: a warning, not an error\)\n$/);
   t.notRegex(fine.stdout + fine.stderr, /s3cret-token/);
+});
+
+test('--version (and -V) prints the version of package.json and exits 0', async (t) => {
+  const { version } = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  for (const flag of ['--version', '-V']) {
+    const result = await runDeadpool([flag]);
+    t.is(result.code, 0, flag);
+    t.is(result.stdout, `deadpool ${version}\n`, flag);
+    t.is(result.stderr, '', flag);
+  }
 });

@@ -1,5 +1,6 @@
 import test from 'ava';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { startDeadpool } from '../helpers/deadpoolProcess.ts';
@@ -82,5 +83,46 @@ test('children of a supervisor killed with SIGKILL stop on their own', async (t)
   t.is(pids.length, 2);
   run.child.kill('SIGKILL');
   await waitFor(() => !pids.some(alive), 5000, 'the orphaned children to stop');
+  t.pass();
+});
+
+/** `deadpool run` on a config whose responder cannot start: the command's exit code, output and the children it started. */
+async function runThatCannotStart(t: { teardown(fn: () => Promise<void> | void): void }, web: string) {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'deadpool-run-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  await writeFile(path.join(dir, 'config.yaml'), `WEB: { host: 127.0.0.1, ${web} }\n`);
+  const run = startDeadpool(['run', '-c', path.join(dir, 'config.yaml')]);
+  t.teardown(() => {
+    run.child.kill('SIGKILL');
+  });
+  // As long as the other tests give a start-up: the point is that it ends at all, instead of restarting the responder forever.
+  const code = await run.exited(20_000);
+  const pids = [...run.stdout.matchAll(/started (?:watcher|web) \(pid (\d+)\)/g)].map((m) => Number(m[1]));
+  return { dir, code, run, pids };
+}
+
+test('deadpool run whose responder port is in use: exits 70 at once with the message, never restarts it, and stops the watcher', async (t) => {
+  const other = net.createServer();
+  await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => new Promise<void>((resolve) => other.close(() => resolve())));
+  const { port } = other.address() as net.AddressInfo;
+  const { code, run, pids } = await runThatCannotStart(t, `port: ${port}`);
+  t.is(code, 70);
+  t.is(run.stderr, `deadpool: cannot listen on 127.0.0.1:${port}: EADDRINUSE\n`);
+  t.regex(run.stdout, new RegExp(`ERROR +web deadpool: cannot listen on 127\\.0\\.0\\.1:${port}: EADDRINUSE stream=stderr`), 'logged as a record of the responder');
+  t.regex(run.stdout, /ERROR +supervisor web could not start: exited with code 70 before it was ready/);
+  t.false(/restarting in/.test(run.stdout));
+  t.is(pids.length, 2, 'each child started once');
+  await waitFor(() => !pids.some(alive), 5000, 'both children to be gone');
+  t.pass();
+});
+
+test('deadpool run with a missing access_token_file: exits 2 naming the file, and stops the watcher', async (t) => {
+  const { dir, code, run, pids } = await runThatCannotStart(t, `port: ${await freePort()}, access_token_file: missing-token`);
+  t.is(code, 2);
+  t.true(run.stderr.includes(path.join(dir, 'missing-token')), run.stderr);
+  t.false(/restarting in/.test(run.stdout));
+  t.false(run.stderr.includes('    at '), 'no stack trace');
+  await waitFor(() => !pids.some(alive), 5000, 'both children to be gone');
   t.pass();
 });

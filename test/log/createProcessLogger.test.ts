@@ -46,3 +46,26 @@ test('GELF losses are reported on stdout, not sent to the failing sink', async (
   t.is(lines.length, 2);
   t.regex(lines[1]!, /WARNING +supervisor GELF 127\.0\.0\.1:\d+\/tcp: lost 1 log message\(s\): 1 failed \(.*ECONNREFUSED.*\) sink=gelf/);
 });
+
+test("dc: every GELF record carries the DC's name as _dc; stdout lines stay as they were", async (t) => {
+  const listener = await startUdpGelfListener();
+  t.teardown(() => listener.close());
+  const lines: string[] = [];
+  const { logger, close } = createProcessLogger({ type: 'gelf', server: '127.0.0.1', port: listener.port, level: 'info', protocol: 'udp' }, 'web', {
+    write: (line) => lines.push(line),
+    dc: 'DC-1',
+  });
+  logger.info('first');
+  logger.child({ probe: 'elastic' }).warning('second', { reason: 'slow' });
+  await listener.waitFor((m) => m.short_message === 'second');
+  await listener.waitFor((m) => m.short_message === 'first');
+  await close();
+  t.deepEqual(
+    listener.received.map((r) => [r.gelf.short_message, r.gelf._dc]).sort(),
+    [
+      ['first', 'DC-1'],
+      ['second', 'DC-1'],
+    ],
+  );
+  t.false(lines.some((l) => l.includes('DC-1')));
+});

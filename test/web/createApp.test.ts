@@ -161,10 +161,28 @@ test('the token never reaches the log', async (t) => {
   t.false(logged.includes('guess'));
 });
 
-test('a change of answer is logged once, not per request', async (t) => {
-  const { origin, records } = await serve(t, { flags: { elastic: 'down' } });
-  for (let i = 0; i < 3; i++) await request(origin, '/', { headers: AUTH });
-  const changes = records.filter((r) => r.message.startsWith('now answering'));
-  t.is(changes.length, 1);
-  t.is(changes[0]?.fields.dead, 'elastic');
+test('requests answered 511 are handed on with their client address only, both through the fast path and through Koa; none is logged above debug', async (t) => {
+  const records: LogRecord[] = [];
+  const unauthorized: (string | undefined)[] = [];
+  const server = await startServer(
+    createApp({
+      getState: () => ({ folder: '/flags', folderOk: true, folderProblem: undefined, flags: new Map() }),
+      getEnabledProbes: () => ['elastic'],
+      getWebConfig: () => ({ base_url: '/', name: 'DC-1' }),
+      getToken: () => TOKEN,
+      getFreshness: () => freshFor(['elastic']),
+      onUnauthorized: (remote) => unauthorized.push(remote),
+      logger: createLogger({ level: 'debug', sinks: [(record) => records.push(record)] }),
+    }).callback(),
+  );
+  t.teardown(() => server.close());
+  await request(server.origin, '/', { headers: { Authorization: 'Bearer guess' } });
+  await request(server.origin, '/', { method: 'HEAD' });
+  // A base_url with a query string is left to Koa.
+  await request(server.origin, '/?x=1', { headers: { Authorization: 'Bearer guess' } });
+  await request(server.origin, '/', { headers: AUTH });
+  t.is(unauthorized.length, 3);
+  t.true(unauthorized.every((remote) => /^(::ffff:)?127\.0\.0\.1$/.test(remote ?? '')), JSON.stringify(unauthorized));
+  t.deepEqual(records.filter((r) => r.level !== 'debug'), []);
+  t.false(JSON.stringify(records).includes('guess'));
 });
