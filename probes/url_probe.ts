@@ -33,6 +33,8 @@ import http from 'node:http';
 import https from 'node:https';
 import { Transform, type Readable } from 'node:stream';
 import zlib from 'node:zlib';
+import { timeoutReason, untilAborted } from '../src/probe-kit/deadline.ts';
+import { hostPort, networkReason } from '../src/probe-kit/networkReason.ts';
 import { compilePythonRegex } from '../src/probe-kit/pythonRegex.ts';
 import { BOOLEAN_EXPECTED, didYouMean, isTimeoutSeconds, showValue, TIMEOUT_EXPECTED, type CheckContext, type CheckResult, type OptionIssue, type ProbeModule, type RawProbeOptions, type Validation } from '../src/probe-api/index.ts';
 
@@ -214,8 +216,6 @@ const httpAgent = new http.Agent({ keepAlive: false });
 const httpsAgent = new https.Agent({ keepAlive: false, maxCachedSessions: 0, rejectUnauthorized: true });
 const insecureHttpsAgent = new https.Agent({ keepAlive: false, maxCachedSessions: 0, rejectUnauthorized: false });
 
-/** 2 → "2", 0.3 → "0.3", 1.25 → "1.25": seconds as an operator would write them. */
-const seconds = (ms: number): string => String(Number((ms / 1000).toFixed(3)));
 
 const listed = (accepted: readonly StatusEntry[]): string => `[${accepted.join(', ')}]`;
 
@@ -233,58 +233,11 @@ function judge(criteria: readonly UrlCriterion[], status: number, body: string):
   return failures;
 }
 
-interface NodeLikeError {
-  code?: unknown;
-  message?: unknown;
-  address?: unknown;
-  port?: unknown;
-  hostname?: unknown;
-  syscall?: unknown;
-  errors?: unknown;
-  cause?: unknown;
-}
-
-function hostPort(host: string, port: unknown): string {
-  const shown = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
-  return port === undefined || port === null || port === '' ? shown : `${shown}:${String(port)}`;
-}
-
-/** `ECONNREFUSED 127.0.0.1:9200`, `ENOTFOUND db.example`, `ECONNRESET 10.0.0.5:80: socket hang up`. */
-function describeOne(error: NodeLikeError, target: string): string {
-  const code = typeof error.code === 'string' ? error.code : undefined;
-  const message = typeof error.message === 'string' ? error.message : '';
-  let where = target;
-  if (typeof error.address === 'string') where = hostPort(error.address, error.port);
-  else if (error.syscall === 'getaddrinfo' && typeof error.hostname === 'string') where = error.hostname;
-  // Node's own texts ("connect ECONNREFUSED 1.2.3.4:80", "read ECONNRESET") repeat what we already say.
-  const redundant = message === '' || message === code || (code !== undefined && new RegExp(`^\\w+ ${code}\\b`).test(message));
-  return `${code ?? 'error'} ${where}${redundant ? '' : `: ${message}`}`;
-}
-
 function describeError(error: unknown, url: URL): string {
   const target = hostPort(url.hostname, url.port || (url.protocol === 'https:' ? 443 : 80));
-  if (typeof error !== 'object' || error === null) return `error ${target}: ${String(error)}`;
-  const wrapper = error as NodeLikeError;
-  if (typeof wrapper.message === 'string' && wrapper.message.startsWith('maxContentLength size of')) {
-    return `body larger than ${MAX_BODY_BYTES / 1024 / 1024} MB`;
-  }
-  // A wrapped error (as axios made them) keeps the Node error (with address and port) as `cause`.
-  const original = (typeof wrapper.cause === 'object' && wrapper.cause !== null ? wrapper.cause : wrapper) as NodeLikeError;
-  // Dual-stack connects (localhost → ::1 and 127.0.0.1) fail with an AggregateError of one error per address.
-  if (Array.isArray(original.errors) && original.errors.length > 0) {
-    return [...new Set(original.errors.map((e: unknown) => describeOne((e ?? {}) as NodeLikeError, target)))].join(', ');
-  }
-  return describeOne(original, target);
-}
-
-/** Settles with `promise`, or rejects as soon as `signal` aborts, whatever the promise is doing. */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(new Error('aborted'));
-    if (signal.aborted) onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
+  const message = (error as { message?: unknown } | null)?.message;
+  if (typeof message === 'string' && message.startsWith('maxContentLength size of')) return `body larger than ${MAX_BODY_BYTES / 1024 / 1024} MB`;
+  return networkReason(error, target);
 }
 
 /** What a check needs of the answer. */
@@ -394,7 +347,7 @@ async function check({ options, signal, timeoutMs, log }: CheckContext<UrlProbeO
   const url = new URL(options.url);
   // Logged without credentials or query string, which may carry tokens.
   const shownUrl = `${options.method.toUpperCase()} ${url.origin}${url.pathname}`;
-  const timedOut: CheckResult = { ok: false, reason: `timeout after ${seconds(timeoutMs)} s` };
+  const timedOut: CheckResult = { ok: false, reason: timeoutReason(timeoutMs) };
   const started = performance.now();
 
   // Our own deadline, also fired by the watcher's signal; cleared in `finally` so no timer outlives the check.

@@ -9,6 +9,7 @@ import type { ProbeSpec } from './ProbeSpec.ts';
 import { parseConfigFile, type ConfigFile } from './readConfig.ts';
 import { criterionSchema, probeSchema, watchManSchema, type Config } from './schema.ts';
 import { didYouMean } from '../probe-api/suggest.ts';
+import { probeKit } from '../probe-kit/probeKit.ts';
 
 /** The project's own `probes/` folder: bundled modules, searched after `WatchMan.modules_folder`. */
 export const BUNDLED_PROBES = fileURLToPath(new URL('../../probes/', import.meta.url));
@@ -56,7 +57,7 @@ export async function loadConfig(configFile: string, options: LoadOptions = {}):
   const problems = [...parsed.problems];
   const warnings: string[] = [];
   const folders = await moduleFoldersOf(config ?? lenientWatchMan(document, path.dirname(parsed.file)), problems);
-  const modules = options.modules ?? new ModuleLoader(folders);
+  const modules = options.modules ?? new ModuleLoader(folders, probeKit);
   const probes: ProbeSpec[] = [];
   for (const [name, entry] of probeEntries(config, document)) {
     const own: string[] = [];

@@ -2,7 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { load, YAMLException } from 'js-yaml';
 import { ConfigError } from './ConfigError.ts';
-import { expectation, formatIssues } from './formatIssues.ts';
+import { expectation, formatIssues } from '../probe-api/zodIssues.ts';
 import { configSchema, type Config } from './schema.ts';
 
 /** config.yaml read and checked against the schema; its probe modules not imported. */

@@ -22,9 +22,16 @@ interface Cached {
 export class ModuleLoader {
   readonly #folders: string[];
   readonly #cache = new Map<string, Cached>();
+  readonly #kit: unknown;
 
-  constructor(folders: string[]) {
+  /**
+   * `kit` is handed to a module whose default export is a factory (`(kit) => module`): how a module
+   * in an outside folder, which cannot import DeadPool's files, gets the schema builder and helpers.
+   * Passed in, so that this contract layer does not depend on the helpers built on it.
+   */
+  constructor(folders: string[], kit?: unknown) {
     this.#folders = folders;
+    this.#kit = kit;
   }
 
   get folders(): readonly string[] {
@@ -56,7 +63,15 @@ export class ModuleLoader {
     } catch (error) {
       throw new ModuleLoadError(`${file}: failed to load: ${loadFailure(file, error)}`);
     }
-    const module = checkShape(file, defaultExport(namespace));
+    let candidate = defaultExport(namespace);
+    if (typeof candidate === 'function') {
+      try {
+        candidate = (candidate as (kit: unknown) => unknown)(this.#kit);
+      } catch (error) {
+        throw new ModuleLoadError(`${file}: its factory threw: ${loadFailure(file, error)}`);
+      }
+    }
+    const module = checkShape(file, candidate);
     this.#cache.set(file, { version, module });
     return module;
   }
@@ -89,7 +104,7 @@ const loadTsx = (): Promise<typeof import('tsx/esm/api')> => (tsx ??= import('ts
  */
 function defaultExport(namespace: Record<string, unknown>): unknown {
   const outer = namespace['default'] as Record<string, unknown> | undefined;
-  if (outer && typeof outer === 'object' && 'default' in outer && !('check' in outer)) return outer['default'];
+  if (outer && (typeof outer === 'object' || typeof outer === 'function') && 'default' in outer && !('check' in outer)) return outer['default'];
   return outer;
 }
 

@@ -2,6 +2,7 @@ import type { ProbeSpec } from '../config/ProbeSpec.ts';
 import type { Logger } from '../log/Logger.ts';
 import type { CheckResult } from '../probe-api/types.ts';
 import type { Clock } from './Clock.ts';
+import { timeoutReason } from '../probe-kit/deadline.ts';
 
 export interface CheckRun {
   result: CheckResult;
@@ -10,7 +11,6 @@ export interface CheckRun {
   settled: Promise<void>;
 }
 
-export const formatSeconds = (ms: number): string => `${Number((ms / 1000).toFixed(3))} s`;
 
 export function errorReason(error: unknown): string {
   if (error instanceof Error) return `check threw: ${error.message.split('\n', 1)[0] || error.name}`;
@@ -47,7 +47,7 @@ export async function runCheck(spec: ProbeSpec, log: Logger, clock: Clock, stop:
   const deadline = new Promise<CheckResult>((resolve) => {
     timer = clock.setTimeout(() => {
       controller.abort(new Error('deadline'));
-      resolve({ ok: false, reason: `timeout after ${formatSeconds(spec.timeoutMs)}` });
+      resolve({ ok: false, reason: timeoutReason(spec.timeoutMs) });
     }, spec.timeoutMs);
   });
   const attempt = Promise.resolve()
