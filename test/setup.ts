@@ -11,16 +11,24 @@ interface Need {
   /** The Debian package that provides it. */
   debian: string;
   why: string;
+  /** A shell test for it, when it is not on an ordinary user's PATH (daemons live in /usr/sbin, PostgreSQL in a versioned folder). */
+  test?: string;
 }
 
+/** Where test/helpers find the server binaries: keep in line with these tests. */
 const NEEDS: Need[] = [
   { command: 'python3', debian: 'python3', why: "the re_search tests compare DeadPool with Python's own re" },
   { command: 'cp', debian: 'coreutils', why: 'the end-to-end tests mirror the repo for nobody with hard links' },
+  { command: 'openssl', debian: 'openssl', why: 'the TLS tests make their certificates' },
+  { command: 'redis-server', debian: 'redis-server', why: 'redis_probe is tested against a real Redis' },
+  { command: 'dnsmasq', debian: 'dnsmasq', why: 'dns_probe is tested against a real DNS server', test: 'test -x /usr/sbin/dnsmasq' },
+  { command: 'postgres', debian: 'postgresql', why: 'sql_probe is tested against a real PostgreSQL', test: 'ls /usr/lib/postgresql/*/bin/postgres' },
+  { command: 'mariadbd', debian: 'mariadb-server', why: 'sql_probe is tested against a real MariaDB', test: 'test -x /usr/sbin/mariadbd' },
 ];
 
-const has = (command: string): boolean => spawnSync('/bin/sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
+const has = (need: Need): boolean => spawnSync('/bin/sh', ['-c', need.test ?? `command -v ${need.command}`], { stdio: 'ignore' }).status === 0;
 
-const missing = NEEDS.filter((need) => !has(need.command));
+const missing = NEEDS.filter((need) => !has(need));
 if (missing.length > 0) {
   const packages = [...new Set(missing.map((need) => need.debian))];
   const install = `apt-get install -y --no-install-recommends ${packages.join(' ')}`;
@@ -38,7 +46,7 @@ if (missing.length > 0) {
       process.exit(1);
     }
   }
-  const still = missing.filter((need) => !has(need.command));
+  const still = missing.filter((need) => !has(need));
   if (still.length > 0) {
     process.stderr.write(`npm test: still missing after the install: ${still.map((need) => need.command).join(', ')}\n`);
     process.exit(1);
