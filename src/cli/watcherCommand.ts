@@ -37,7 +37,14 @@ export async function watcherCommand(configFile: string, io: CommandIO): Promise
       loseLock('lock lost');
     },
   });
-  for (const line of first.warnings) log.warning(line);
+  // A skipped script or a disabled probe's problem is said once, not at every reload.
+  const warned = new Set<string>();
+  const warnOnce = (line: string): void => {
+    if (warned.has(line)) return;
+    warned.add(line);
+    log.warning(line);
+  };
+  for (const line of first.warnings) warnOnce(line);
   try {
     await watcher.prepareFolder();
     const outcome = await FolderLock.take(flags.folder);
@@ -55,10 +62,11 @@ export async function watcherCommand(configFile: string, io: CommandIO): Promise
     signals: io.signals,
     load: (current) => loadConfig(current.file, { modules: current.modules }),
     moduleFolders: moduleFolders(config),
+    scriptFolders: config.WatchMan.services_folder === undefined ? [] : [config.WatchMan.services_folder],
     apply: async (next, previous) => {
       for (const key of restartNeeded(previous.config, next.config, 'watcher')) log.warning(`${key} changed: restart the watcher to apply it`);
       staleGraceMs = next.config.WatchMan.stale_grace * 1000;
-      for (const line of next.warnings) log.warning(line);
+      for (const line of next.warnings) warnOnce(line);
       await watcher.apply(next.probes);
     },
     refused: (problems) => watcher.refusedConfig(problems),

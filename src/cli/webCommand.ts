@@ -44,6 +44,8 @@ export async function webCommand(configFile: string, io: CommandIO): Promise<Exi
     signals: io.signals,
     // Probe modules are the watcher's business: a module option it refuses shows as that probe not checked.
     load: (current) => readConfig(current.file),
+    // The services folder's scripts are probes the responder must expect: it lists them itself.
+    scriptFolders: config.WatchMan.services_folder === undefined ? [] : [config.WatchMan.services_folder],
     apply: async (next, previous) => {
       for (const key of restartNeeded(previous.config, next.config, 'web')) log.warning(`${key} changed: restart the responder to apply it`);
       try {
@@ -65,7 +67,8 @@ export async function webCommand(configFile: string, io: CommandIO): Promise<Exi
       enabledOf = live.current;
       enabledNames = Object.entries(enabledOf.config.probes)
         .filter(([, probe]) => probe.isEnabled)
-        .map(([name]) => name);
+        .map(([name]) => name)
+        .concat(enabledOf.services.map((service) => service.name));
     }
     return enabledNames;
   };

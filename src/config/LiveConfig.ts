@@ -20,6 +20,8 @@ export interface LiveConfigDeps<T extends ConfigFile> {
   refused?(problems: string[]): void;
   /** Probe module folders to follow (polled): a dropped or edited module reloads the config. None: only config.yaml. */
   moduleFolders?: readonly string[];
+  /** Script folders to follow (polled): a script added, removed, edited or made executable reloads the config. */
+  scriptFolders?: readonly string[];
   signals?: HangupSource;
   /** Coalesces the bursts of events one editor save makes. */
   debounceMs?: number;
@@ -35,6 +37,18 @@ async function modulesSignature(folders: readonly string[]): Promise<string> {
     for (const name of names.filter((n) => /\.(m?ts|m?js|cjs)$/.test(n)).sort()) {
       const info = await stat(path.join(folder, name)).catch(() => undefined);
       parts.push(`${folder}/${name}:${info?.mtimeMs ?? '-'}:${info?.size ?? '-'}`);
+    }
+  }
+  return parts.join('\n');
+}
+
+/** Every file's name, size, mtime and mode in `folders`: a `chmod +x` changes it too. */
+async function scriptsSignature(folders: readonly string[]): Promise<string> {
+  const parts: string[] = [];
+  for (const folder of folders) {
+    for (const name of (await readdir(folder).catch(() => [] as string[])).sort()) {
+      const info = await stat(path.join(folder, name)).catch(() => undefined);
+      parts.push(`${folder}/${name}:${info?.mtimeMs ?? '-'}:${info?.size ?? '-'}:${info?.mode ?? '-'}`);
     }
   }
   return parts.join('\n');
@@ -74,11 +88,13 @@ export class LiveConfig<T extends ConfigFile> {
    */
   async start(): Promise<void> {
     this.#deps.signals?.on('SIGHUP', this.#onHangup);
-    const folders = this.#deps.moduleFolders;
-    if (folders) {
-      this.#modulesSeen = await modulesSignature(folders);
+    const modules = this.#deps.moduleFolders ?? [];
+    const scripts = this.#deps.scriptFolders ?? [];
+    if (modules.length + scripts.length > 0) {
+      const signature = async (): Promise<string> => `${await modulesSignature(modules)}\n${await scriptsSignature(scripts)}`;
+      this.#modulesSeen = await signature();
       this.#modulePoll = setInterval(() => {
-        void modulesSignature(folders).then((seen) => {
+        void signature().then((seen) => {
           if (seen === this.#modulesSeen) return;
           this.#modulesSeen = seen;
           this.#schedule();

@@ -66,6 +66,13 @@ export async function loadConfig(configFile: string, options: LoadOptions = {}):
     else warnings.push(...own.map((line) => `${line} (probes.${name} is disabled, so it never runs: a warning, not an error)`));
     if (spec) probes.push(spec);
   }
+  if (config) {
+    for (const service of parsed.services) {
+      const spec = await resolveProbe(service.name, serviceEntry(service.file, config), modules, problems);
+      if (spec) probes.push(spec);
+    }
+    warnings.push(...parsed.serviceWarnings);
+  }
   if (problems.length > 0 || !config) throw new ConfigError(problems.map((line) => `${label}: ${line}`));
   const { document: _document, problems: _problems, ...file } = parsed;
   return { ...file, config, probes, warnings: warnings.map((line) => `${label}: ${line}`), modules };
@@ -123,6 +130,12 @@ function probeEntries(config: Config | undefined, document: unknown): [string, P
     ]);
   }
   return entries;
+}
+
+/** A script of the services folder as a probe: exec_probe runs it without arguments; exit 0 passes. */
+function serviceEntry(file: string, config: Config): ProbeEntry {
+  const { services_period: period, services_timeout: timeout } = config.WatchMan;
+  return { module: 'exec_probe', isEnabled: true, query: { command: [file], timeout }, success_criteria: {}, period, fall: 1, rise: 1 };
 }
 
 /** Why no module `name` was found, with a hint when a close name exists. */

@@ -4,6 +4,7 @@ import { load, YAMLException } from 'js-yaml';
 import { ConfigError } from './ConfigError.ts';
 import { expectation, formatIssues } from '../probe-api/zodIssues.ts';
 import { configSchema, type Config } from './schema.ts';
+import { listServices, type ServiceScript } from './servicesFolder.ts';
 
 /** config.yaml read and checked against the schema; its probe modules not imported. */
 export interface ConfigFile {
@@ -15,6 +16,10 @@ export interface ConfigFile {
   config: Config;
   /** The file's mtime and size before it was read: tells whether it changed since. */
   stamp: string;
+  /** The scripts of `WatchMan.services_folder`, each one probe (none without the folder). */
+  services: ServiceScript[];
+  /** Scripts of the services folder that are skipped, and why. */
+  serviceWarnings: string[];
 }
 
 /** mtime and size of `file`, or '' when it cannot be stat'ed. */
@@ -73,8 +78,10 @@ export async function parseConfigFile(configFile: string, options: { cwd?: strin
   }
   const document = parseYaml(text, fail);
   const parsed = configSchema.safeParse(document, { reportInput: true, error: (issue) => expectation(issue) });
-  if (!parsed.success) return { file, label, stamp, document, problems: formatIssues(parsed.error.issues, configSchema) };
-  return { file, label, stamp, document, problems: [], config: resolvePaths(parsed.data, path.dirname(file)) };
+  if (!parsed.success) return { file, label, stamp, document, problems: formatIssues(parsed.error.issues, configSchema), services: [], serviceWarnings: [] };
+  const config = resolvePaths(parsed.data, path.dirname(file));
+  const listing = await listServices(config.WatchMan, Object.keys(config.probes));
+  return { file, label, stamp, document, problems: listing.problems, config, services: listing.services, serviceWarnings: listing.warnings };
 }
 
 const EMPTY = 'the file is empty; expected a map with Generic, WEB, WatchMan and probes';
@@ -104,6 +111,7 @@ export function resolvePaths(config: Config, dir: string): Config {
       ...WatchMan,
       probe_status_folder: path.resolve(dir, WatchMan.probe_status_folder),
       ...(WatchMan.modules_folder === undefined ? {} : { modules_folder: path.resolve(dir, WatchMan.modules_folder) }),
+      ...(WatchMan.services_folder === undefined ? {} : { services_folder: path.resolve(dir, WatchMan.services_folder) }),
     },
     WEB: {
       ...WEB,

@@ -6,12 +6,14 @@ const FIXED: Record<'watcher' | 'web', ((c: Config) => [string, unknown])[]> = {
     (c) => ['Generic.log', c.Generic.log],
     (c) => ['WatchMan.probe_status_folder', c.WatchMan.probe_status_folder],
     (c) => ['WatchMan.modules_folder', c.WatchMan.modules_folder],
+    (c) => ['WatchMan.services_folder', c.WatchMan.services_folder],
   ],
   web: [
     (c) => ['Generic.log', c.Generic.log],
     (c) => ['WEB.host', c.WEB.host],
     (c) => ['WEB.port', c.WEB.port],
     (c) => ['WatchMan.probe_status_folder', c.WatchMan.probe_status_folder],
+    (c) => ['WatchMan.services_folder', c.WatchMan.services_folder],
   ],
 };
 

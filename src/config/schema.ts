@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { LEVELS, type Level } from '../log/Logger.ts';
-import { BOOLEAN_EXPECTED, MAX_PERIOD_S, MIN_PERIOD_S } from '../probe-api/bounds.ts';
+import { BOOLEAN_EXPECTED, MAX_PERIOD_S, MAX_TIMEOUT_S, MIN_PERIOD_S, MIN_TIMEOUT_S } from '../probe-api/bounds.ts';
 
 /**
  * The one source of truth for config.yaml: its keys, their defaults, and (through z.output) the
@@ -53,6 +53,13 @@ export const watchManSchema = z.strictObject({
   probe_status_folder: nonEmptyString('a folder path').default('probe-status'),
   modules_folder: nonEmptyString('a folder path').optional(),
   stale_grace: secondsBetween(0.1, 3600, '1 h').default(5),
+  /** Platoon's services folder: every executable script in it is a probe (src/config/servicesFolder.ts). */
+  services_folder: nonEmptyString('a folder path').optional(),
+  services_period: secondsBetween(MIN_PERIOD_S, MAX_PERIOD_S, '24 h').default(10),
+  services_timeout: secondsBetween(MIN_TIMEOUT_S, MAX_TIMEOUT_S, '1 h').default(5),
+  script_types: z
+    .array(z.string({ error: 'expected a file extension like sh' }).regex(/^[A-Za-z0-9]+$/, { error: 'expected a file extension like sh, without the dot' }), { error: 'expected a list of file extensions' })
+    .default(['py', 'sh', 'pl', 'js']),
 });
 
 export const criterionSchema = z.strictObject({

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { startDeadpool } from '../helpers/deadpoolProcess.ts';
 import { ask, freePort } from '../helpers/responderClient.ts';
 import { startToggleBackend } from '../helpers/toggleBackend.ts';
-import { waitFor } from '../helpers/waitFor.ts';
+import { STARTUP_MS, waitFor } from '../helpers/waitFor.ts';
 
 const alive = (pid: number): boolean => {
   try {
@@ -22,7 +22,7 @@ test('deadpool run: 200 with a healthy backend, 503 naming the probe when it fai
   const dir = await mkdtemp(path.join(os.tmpdir(), 'deadpool-run-'));
   t.teardown(async () => {
     await backend.close();
-    await rm(dir, { recursive: true, force: true });
+    await rm(dir, { recursive: true, force: true, maxRetries: 20, retryDelay: 50 });
   });
   const port = await freePort();
   await writeFile(
@@ -42,7 +42,7 @@ probes:
     run.child.kill('SIGKILL');
   });
   const origin = `http://127.0.0.1:${port}`;
-  await waitFor(async () => (await ask(origin, 'e2e-token')).status === 200, 20_000, 'the first 200');
+  await waitFor(async () => (await ask(origin, 'e2e-token')).status === 200, STARTUP_MS, 'the first 200');
 
   backend.setHealthy(false);
   const dead = await waitFor(async () => {
@@ -78,7 +78,7 @@ test('children of a supervisor killed with SIGKILL stop on their own', async (t)
   t.teardown(() => {
     run.child.kill('SIGKILL');
   });
-  await waitFor(() => /answering on/.test(run.stdout) && /watching 0 enabled/.test(run.stdout), 20_000, 'both children up');
+  await waitFor(() => /answering on/.test(run.stdout) && /watching 0 enabled/.test(run.stdout), STARTUP_MS, 'both children up');
   const pids = [...run.stdout.matchAll(/started (?:watcher|web) \(pid (\d+)\)/g)].map((m) => Number(m[1]));
   t.is(pids.length, 2);
   run.child.kill('SIGKILL');
@@ -96,7 +96,7 @@ async function runThatCannotStart(t: { teardown(fn: () => Promise<void> | void):
     run.child.kill('SIGKILL');
   });
   // As long as the other tests give a start-up: the point is that it ends at all, instead of restarting the responder forever.
-  const code = await run.exited(20_000);
+  const code = await run.exited(STARTUP_MS);
   const pids = [...run.stdout.matchAll(/started (?:watcher|web) \(pid (\d+)\)/g)].map((m) => Number(m[1]));
   return { dir, code, run, pids };
 }

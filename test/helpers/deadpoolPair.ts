@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startDeadpool, unprivileged, type DeadpoolProcess } from './deadpoolProcess.ts';
 import { ask, freePort } from './responderClient.ts';
-import { waitFor } from './waitFor.ts';
+import { STARTUP_MS, waitFor } from './waitFor.ts';
 
 export const TOKEN = 'fail-closed-test-token';
 
@@ -59,12 +59,12 @@ ${probes}`,
       proc.child.kill('SIGKILL');
     }
     await Promise.all(processes.map((p) => p.exited(5000).catch(() => undefined)));
-    await rm(dir, { recursive: true, force: true });
+    await rm(dir, { recursive: true, force: true, maxRetries: 20, retryDelay: 50 });
   });
   const run = options.supervised ? start('run') : undefined;
   const web = options.supervised ? undefined : start('web');
   const watcher = options.supervised || options.watcher === false ? undefined : start('watcher');
   const origin = `http://127.0.0.1:${port}`;
-  await waitFor(async () => (await ask(origin, TOKEN)).status !== 0, 20_000, 'the responder to listen');
+  await waitFor(async () => (await ask(origin, TOKEN)).status !== 0, STARTUP_MS, 'the responder to listen');
   return { dir, folder: path.join(dir, 'flags'), config, origin, web, watcher, run, user, writeConfig, ask: () => ask(origin, TOKEN) };
 }

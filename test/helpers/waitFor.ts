@@ -11,3 +11,10 @@ export async function waitFor<T>(condition: () => T | Promise<T>, timeoutMs = 50
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
+
+/**
+ * How long a DeadPool process may take to start (listen, or exit on a start-up error) in a test:
+ * 2-3 s alone, 7-15 s on a 2-core machine running other test files' DeadPools at once. A bound,
+ * not a guess: a test that is fine returns as soon as the process is up.
+ */
+export const STARTUP_MS = 45_000;
