@@ -30,7 +30,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { z } from 'zod';
-import { defineProbe } from '../src/probe-api/defineProbe.ts';
+import { defineProbe, type CriterionOf } from '../src/probe-api/defineProbe.ts';
 import { secret } from '../src/probe-api/secret.ts';
 import type { CheckResult } from '../src/probe-api/types.ts';
 import { timeoutReason } from '../src/probe-kit/deadline.ts';
@@ -126,7 +126,8 @@ const criteria = {
 // ---------------------------------------------------------------------------------------------- running
 
 /** Keeps the first MAX_OUTPUT_BYTES of a stream and drains the rest. */
-function capture(stream: Readable): () => string {
+function capture(stream: Readable | null): () => string {
+  if (stream === null) return () => '';
   const chunks: Buffer[] = [];
   let size = 0;
   stream.on('data', (chunk: Buffer) => {
@@ -170,8 +171,8 @@ function execute(argv: readonly string[], env: NodeJS.ProcessEnv, cwd: string | 
       resolve({ kind: 'unstartable', error: error as NodeJS.ErrnoException });
       return;
     }
-    const stdout = capture(child.stdout!);
-    const stderr = capture(child.stderr!);
+    const stdout = capture(child.stdout);
+    const stderr = capture(child.stderr);
     let exited = false;
     let settled = false;
 
@@ -226,9 +227,7 @@ export function lastLine(text: string, secrets: readonly string[] = []): string 
   const lines = text.split(/\r\n|\r|\n/);
   for (let i = lines.length - 1; i >= 0; i--) {
     let line = (lines[i] ?? '')
-      // eslint-disable-next-line no-control-regex
       .replace(/\x1b\[[0-?]*[ -/]*[@-~]/g, '')
-      // eslint-disable-next-line no-control-regex
       .replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]/g, '')
       .replace(/[\t ]+/g, ' ')
       .trim();
@@ -243,7 +242,7 @@ export function lastLine(text: string, secrets: readonly string[] = []): string 
 const withLine = (head: string, line: string): string => (line === '' ? head : `${head}: ${line}`);
 
 type ExecOptions = z.output<typeof query>;
-type ExecCriterion = { type: 'exit_in'; label: string; query: number[] } | { type: 're_search'; label: string; query: { pattern: string; regex: RegExp } };
+type ExecCriterion = CriterionOf<typeof criteria>;
 
 function judge(outcome: Extract<Outcome, { kind: 'exited' }>, criteriaList: readonly ExecCriterion[], secrets: readonly string[]): CheckResult {
   const line = lastLine(outcome.stdout, secrets) || lastLine(outcome.stderr, secrets);
@@ -300,7 +299,7 @@ export default defineProbe({
     let result: CheckResult;
     if (outcome.kind === 'timeout') result = { ok: false, reason: timeoutReason(timeoutMs) };
     else if (outcome.kind === 'unstartable') result = { ok: false, reason: await unstartableReason(outcome.error, program, q.cwd) };
-    else result = judge(outcome, options.criteria as ExecCriterion[], secrets);
+    else result = judge(outcome, options.criteria, secrets);
     // The program only: arguments and environment may carry credentials.
     log.debug(`${program}: ${result.reason} in ${ms} ms`, { duration_ms: ms });
     return result;
