@@ -32,9 +32,9 @@ test("Platoon's services folder: every executable script is a probe named after 
   await script(services, 'disk.sh', 'echo "checking"\necho "CRITICAL - disk 97% full"\nexit 2');
   await script(services, 'notes.sh', 'exit 1', 0o644);
   await writeFile(path.join(services, 'README.txt'), 'not a script type\n');
-  const down = await answer((body) => body.includes('The disk is DEAD!'), 'the failing script in the answer');
+  const expected = 'Server: DC-1 reports:\nThe disk is DEAD! exit 2: CRITICAL - disk 97% full\n';
+  const down = await answer((body) => body === expected, 'the failing script in the answer, the passing one not');
   t.is(down.status, 503);
-  t.is(down.body, 'Server: DC-1 reports:\nThe disk is DEAD! exit 2: CRITICAL - disk 97% full\n');
   await waitFor(() => /services\/notes\.sh skipped: not executable/.test(pair.watcher!.stdout), BOUND_MS, 'the warning about notes.sh');
   t.is(pair.watcher!.stdout.split('notes.sh skipped').length - 1, 1, 'warned about once');
 
