@@ -82,6 +82,17 @@ function showBanner(text: string): string {
   return `"${shown}${chars.length > SHOWN_BANNER_CHARS ? '…' : ''}"`;
 }
 
+/**
+ * A failure as a one-line reason: `networkReason`'s wording, except that OpenSSL's own errors
+ * (`ERR_SSL_WRONG_VERSION_NUMBER`, a server that does not speak TLS) give their short `reason`
+ * instead of OpenSSL's multi-line message with its source file and line.
+ */
+function failureReason(error: unknown, target: string): string {
+  const { code, reason } = (error ?? {}) as { code?: unknown; reason?: unknown };
+  if (typeof code === 'string' && code.startsWith('ERR_SSL_') && typeof reason === 'string') return `${code} ${target}: ${reason}`;
+  return networkReason(error, target).replace(/\s+/g, ' ').trim();
+}
+
 export default defineProbe({
   name: 'tcp_probe',
   query,
@@ -138,9 +149,9 @@ export default defineProbe({
           ? tls.connect({ host: q.host, port: q.port, rejectUnauthorized: !q.insecure, ...(servername ? { servername } : {}) })
           : net.connect({ host: q.host, port: q.port });
       } catch (error) {
-        return finish(false, networkReason(error, target));
+        return finish(false, failureReason(error, target));
       }
-      socket.on('error', (error) => finish(false, networkReason(error, target)));
+      socket.on('error', (error) => finish(false, failureReason(error, target)));
       socket.once(q.tls ? 'secureConnect' : 'connect', () => {
         connectedMs = Math.round(performance.now() - started);
         if (patterns.length > 0) {

@@ -95,6 +95,17 @@ function judge(list: readonly Criterion[], cert: tls.PeerCertificate, authorized
   return { ok: true, reason: list.some((c) => c.type === 'valid') ? `certificate for ${name} valid${left}` : `certificate for ${name}${left.replace(/^, /, ': ')}` };
 }
 
+/**
+ * A failure as a one-line reason: `networkReason`'s wording, except that OpenSSL's own errors
+ * (`ERR_SSL_WRONG_VERSION_NUMBER`, a server that does not speak TLS) give their short `reason`
+ * instead of OpenSSL's multi-line message with its source file and line.
+ */
+function failureReason(error: unknown, target: string): string {
+  const { code, reason } = (error ?? {}) as { code?: unknown; reason?: unknown };
+  if (typeof code === 'string' && code.startsWith('ERR_SSL_') && typeof reason === 'string') return `${code} ${target}: ${reason}`;
+  return networkReason(error, target).replace(/\s+/g, ' ').trim();
+}
+
 export default defineProbe({
   name: 'tls_probe',
   query: z.strictObject({
@@ -140,9 +151,9 @@ export default defineProbe({
         // Verification off: the certificate is read whatever is wrong with it, then judged.
         socket = tls.connect({ host: q.host, port: q.port, rejectUnauthorized: false, ...(servername ? { servername } : {}) });
       } catch (error) {
-        return finish(false, networkReason(error, target));
+        return finish(false, failureReason(error, target));
       }
-      socket.on('error', (error) => finish(false, networkReason(error, target)));
+      socket.on('error', (error) => finish(false, failureReason(error, target)));
       socket.on('close', () => finish(false, `connection closed by ${target} during the TLS handshake`));
       socket.once('secureConnect', () => {
         const s = socket as tls.TLSSocket;
