@@ -83,7 +83,7 @@ function judge(list: readonly Criterion[], cert: tls.PeerCertificate, authorized
   for (const criterion of list) {
     if (criterion.type === 'expires_in_days_min') {
       if (Number.isNaN(expires)) failures.push(`certificate for ${name} has an unreadable end date "${cert.valid_to}"`);
-      else if (exactDays < 0) failures.push(`certificate for ${name} expired ${plural(Math.ceil(-exactDays))} ago (${date})`);
+      else if (exactDays < 0) failures.push(`certificate for ${name} expired ${exactDays > -1 ? 'less than a day' : plural(Math.floor(-exactDays))} ago (${date})`);
       else if (exactDays < criterion.query) failures.push(`certificate for ${name} expires in ${plural(days)} (${date}), below ${criterion.query}`);
     } else {
       if (!authorized) failures.push(`certificate not valid: ${verifyError(authorizationError)}`);
@@ -148,8 +148,9 @@ export default defineProbe({
       if (signal.aborted) return onDeadline();
 
       try {
-        // Verification off: the certificate is read whatever is wrong with it, then judged.
-        socket = tls.connect({ host: q.host, port: q.port, rejectUnauthorized: false, ...(servername ? { servername } : {}) });
+        // Verification off: the certificate is read whatever is wrong with it, then judged. The
+        // host name is judged apart, so `authorized` says what the chain alone is worth.
+        socket = tls.connect({ host: q.host, port: q.port, rejectUnauthorized: false, checkServerIdentity: () => undefined, ...(servername ? { servername } : {}) });
       } catch (error) {
         return finish(false, failureReason(error, target));
       }
