@@ -22,7 +22,7 @@ import { defineProbe } from '../src/probe-api/defineProbe.ts';
 import { secret } from '../src/probe-api/secret.ts';
 import { timeoutReason, untilAborted } from '../src/probe-kit/deadline.ts';
 import { hostPort, networkReason } from '../src/probe-kit/networkReason.ts';
-import { host, port, timeoutSeconds } from '../src/probe-kit/options.ts';
+import { host, noQuery, port, timeoutSeconds } from '../src/probe-kit/options.ts';
 import { readSecret } from '../src/probe-kit/readSecret.ts';
 
 const DEFAULT_HOST = '127.0.0.1';
@@ -91,7 +91,7 @@ function describe(error: unknown, target: string): string {
 export default defineProbe({
   name: 'redis_probe',
   query,
-  criteria: { role, info },
+  criteria: { role, info, pass: noQuery },
   timeout: (q) => q.timeout,
   refine: ({ query: q }) =>
     q.url !== undefined
@@ -132,7 +132,7 @@ export default defineProbe({
       const pong = await untilAborted(client.ping(), signal);
       const ms = Math.round(performance.now() - started);
       if (pong !== 'PONG') return { ok: false, reason: `PING answered ${JSON.stringify(String(pong)).slice(0, 60)}, expected PONG` };
-      if (criteria.length === 0) return { ok: true, reason: `PONG in ${ms} ms` };
+      if (!criteria.some((c) => c.type !== 'pass')) return { ok: true, reason: `PONG in ${ms} ms` };
 
       const fields = parseInfo(await untilAborted(client.info(), signal));
       const failures: string[] = [];
@@ -141,7 +141,7 @@ export default defineProbe({
           const raw = fields.get('role');
           const actual = raw === 'slave' ? 'replica' : raw;
           if (actual !== criterion.query) failures.push(`role is ${actual ?? 'not in INFO'}, expected ${criterion.query}`);
-        } else {
+        } else if (criterion.type === 'info') {
           for (const [field, expected] of Object.entries(criterion.query)) {
             const actual = fields.get(field);
             if (actual === undefined) failures.push(`info ${field} is not in INFO, expected ${expected}`);

@@ -123,6 +123,8 @@ test('each criterion failing gives its exact reason', async (t) => {
     ok: true,
     reason: `0 answers for api.example MX from ${server}`,
   });
+  // `pass`: any NOERROR will do.
+  t.deepEqual((await check({ name: 'api.example', type: 'MX', server }, { up: { type: 'pass' } })).result, { ok: true, reason: `0 answers for api.example MX from ${server}` });
 });
 
 test('result codes: NXDOMAIN, REFUSED and SERVFAIL fail without an rcode criterion and pass with the matching one', async (t) => {

@@ -66,6 +66,9 @@ test('a live server passes: PONG, with the time it took', async (t) => {
   const { result } = await check({ port: redis.port });
   t.true(result.ok);
   t.regex(result.reason, /^PONG in \d+ ms$/);
+  const reachable = await check({ port: redis.port }, { up: { type: 'pass' } });
+  t.true(reachable.result.ok);
+  t.regex(reachable.result.reason, /^PONG in \d+ ms$/);
 });
 
 test('the password from the value, a file or the environment, a user name, and url with password and db all pass; the password shows nowhere', async (t) => {
