@@ -10,6 +10,8 @@
  *   The password may come from `password`, `password_file` or `password_env` (read at every check,
  *   so a rotated password is used at once) with either form. A password inside `url` is allowed
  *   too, which is why `url` is a secret: a config error about it never shows it.
+ * - TLS (`rediss://` or `tls: True`) verifies the server's certificate against the system's CAs
+ *   (and NODE_EXTRA_CA_CERTS); `insecure: True` accepts any, like url_probe's.
  * - `role` is Redis's `role:` line of `INFO replication`, where a replica says `slave`: the
  *   criterion speaks `replica` and accepts both.
  * - `info` compares INFO fields as text: a YAML `0` and Redis's `0` are the same value.
@@ -22,7 +24,7 @@ import { defineProbe } from '../src/probe-api/defineProbe.ts';
 import { secret } from '../src/probe-api/secret.ts';
 import { timeoutReason, untilAborted } from '../src/probe-kit/deadline.ts';
 import { hostPort, networkReason } from '../src/probe-kit/networkReason.ts';
-import { host, noQuery, port, timeoutSeconds } from '../src/probe-kit/options.ts';
+import { boolean, host, noQuery, port, timeoutSeconds } from '../src/probe-kit/options.ts';
 import { readSecret } from '../src/probe-kit/readSecret.ts';
 
 const DEFAULT_HOST = '127.0.0.1';
@@ -50,6 +52,8 @@ const query = z.strictObject({
   password: secret(text('a password')).optional(),
   password_file: text('a file holding the password').optional(),
   password_env: text('the name of an environment variable holding the password').optional(),
+  tls: boolean.optional(),
+  insecure: boolean.optional(),
   timeout: timeoutSeconds(5),
 });
 
@@ -93,14 +97,22 @@ export default defineProbe({
   query,
   criteria: { role, info, pass: noQuery },
   timeout: (q) => q.timeout,
-  refine: ({ query: q }) =>
-    q.url !== undefined
-      ? (['host', 'port', 'db'] as const).filter((key) => q[key] !== undefined).map((key) => ({ path: ['query', key], message: 'expected either url or host/port/db, not both (give the whole address in url)' }))
-      : [],
+  refine: ({ query: q }) => {
+    const issues =
+      q.url !== undefined
+        ? (['host', 'port', 'db', 'tls'] as const)
+            .filter((key) => q[key] !== undefined)
+            .map((key) => ({ path: ['query', key], message: 'expected either url or host/port/db/tls, not both (give the whole address in url; rediss:// is TLS)' }))
+        : [];
+    const secure = q.url === undefined ? q.tls === true : q.url.startsWith('rediss:');
+    if (q.insecure === true && !secure) issues.push({ path: ['query', 'insecure'], message: 'expected only with TLS (tls: True or a rediss:// url): there is no certificate to accept' });
+    return issues;
+  },
   async check({ options: { query: q, criteria }, signal, timeoutMs, log }) {
     const timedOut = { ok: false, reason: timeoutReason(timeoutMs) };
     const url = q.url === undefined ? undefined : new URL(q.url);
     const target = url ? hostPort(url.hostname.replace(/^\[|\]$/g, ''), url.port || DEFAULT_PORT) : hostPort(q.host ?? DEFAULT_HOST, q.port ?? DEFAULT_PORT);
+    const secure = url ? url.protocol === 'rediss:' : q.tls === true;
     if (signal.aborted) return timedOut;
 
     let password: string | undefined;
@@ -117,6 +129,7 @@ export default defineProbe({
       ...(password === undefined ? {} : { password }),
       socket: {
         ...(q.url === undefined ? { host: q.host ?? DEFAULT_HOST, port: q.port ?? DEFAULT_PORT } : {}),
+        ...(secure ? { tls: true as const, rejectUnauthorized: q.insecure !== true } : {}),
         connectTimeout: timeoutMs,
         reconnectStrategy: false,
       },

@@ -27,8 +27,12 @@ export async function startRealServer(
   args: (port: number, dir: string) => string[],
   ready: RegExp,
   readyWithinMs = 15000,
+  /** Prepares the folder (certificates, say) before the server starts. */
+  prepare?: (dir: string) => Promise<void>,
 ): Promise<RealServer> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'deadpool-real-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  await prepare?.(dir);
   const port = await freePort();
   const child = spawn(command, args(port, dir), { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
@@ -45,10 +49,7 @@ export async function startRealServer(
     await exited;
     clearTimeout(killer);
   };
-  t.teardown(async () => {
-    await stop();
-    await rm(dir, { recursive: true, force: true });
-  });
+  t.teardown(stop);
   await waitFor(() => ready.test(output) || !running, readyWithinMs, `${path.basename(command)} to be ready`);
   if (!running) throw new Error(`${command} exited at start:\n${output}`);
   return {

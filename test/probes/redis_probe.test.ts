@@ -1,5 +1,7 @@
 import test, { type ExecutionContext } from 'ava';
+import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import path from 'node:path';
 import { createClient } from 'redis';
 import redisProbe from '../../probes/redis_probe.ts';
@@ -171,12 +173,36 @@ test('no connection is left on the server after passing and failing checks', asy
   t.is(await clientCount(redis.port), 1);
 });
 
+test('TLS (rediss:// or tls: True): the certificate is verified, insecure: True accepts a self-signed one', async (t) => {
+  const redis = await startRealServer(
+    t,
+    'redis-server',
+    (port, dir) => ['--port', '0', '--tls-port', String(port), '--bind', '127.0.0.1', '--tls-cert-file', path.join(dir, 'cert.pem'), '--tls-key-file', path.join(dir, 'key.pem'), '--tls-auth-clients', 'no', '--save', '', '--appendonly', 'no', '--dir', dir],
+    /Ready to accept connections/,
+    15000,
+    async (dir) => {
+      await promisify(execFile)('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=localhost']);
+    },
+  );
+  const untrusted = { ok: false, reason: `DEPTH_ZERO_SELF_SIGNED_CERT 127.0.0.1:${redis.port}: self-signed certificate` };
+  t.deepEqual((await check({ url: `rediss://127.0.0.1:${redis.port}` })).result, untrusted);
+  t.deepEqual((await check({ port: redis.port, tls: true })).result, untrusted);
+  for (const query of [{ url: `rediss://127.0.0.1:${redis.port}`, insecure: true }, { port: redis.port, tls: true, insecure: true }]) {
+    const { result } = await check(query, { r: { type: 'role', query: 'master' } });
+    t.true(result.ok, JSON.stringify(result));
+  }
+  t.deepEqual(redisProbe.validate({ query: { port: redis.port, insecure: true }, success_criteria: {} }), {
+    ok: false,
+    issues: [{ path: ['query', 'insecure'], message: 'expected only with TLS (tls: True or a rediss:// url): there is no certificate to accept' }],
+  });
+});
+
 test('config errors: url and host/port/db are exclusive; a bad url is not shown (it may hold a password); every problem at once', (t) => {
   t.deepEqual(redisProbe.validate({ query: { url: 'redis://127.0.0.1:6379', host: 'db', db: 1 }, success_criteria: {} }), {
     ok: false,
     issues: [
-      { path: ['query', 'host'], message: 'expected either url or host/port/db, not both (give the whole address in url)' },
-      { path: ['query', 'db'], message: 'expected either url or host/port/db, not both (give the whole address in url)' },
+      { path: ['query', 'host'], message: 'expected either url or host/port/db/tls, not both (give the whole address in url; rediss:// is TLS)' },
+      { path: ['query', 'db'], message: 'expected either url or host/port/db/tls, not both (give the whole address in url; rediss:// is TLS)' },
     ],
   });
   const bad = redisProbe.validate({
@@ -188,7 +214,7 @@ test('config errors: url and host/port/db are exclusive; a bad url is not shown 
     issues: [
       { path: ['query', 'url'], message: 'expected a redis:// or rediss:// URL (redis://[user:password@]host[:port][/db]) (the value is a secret: not shown)' },
       { path: ['query', 'port'], message: 'expected a port number (1-65535), got 0' },
-      { path: ['query', 'timout'], message: 'unknown key (did you mean "timeout"?); expected one of url, host, port, db, username, password, password_file, password_env, timeout' },
+      { path: ['query', 'timout'], message: 'unknown key (did you mean "timeout"?); expected one of url, host, port, db, username, password, password_file, password_env, tls, insecure, timeout' },
       { path: ['success_criteria', 'r', 'query'], message: 'expected master or replica, got "slave"' },
       { path: ['success_criteria', 'i', 'query'], message: 'expected a map of INFO fields to values, like { master_link_status: up }, got a list' },
     ],
