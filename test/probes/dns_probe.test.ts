@@ -14,13 +14,13 @@ import { startRealServer, type RealServer } from '../helpers/realServer.ts';
  */
 const MARGIN_MS = 1000;
 
-function startDnsmasq(t: ExecutionContext): Promise<RealServer> {
+function startDnsmasq(t: ExecutionContext, address = '127.0.0.1'): Promise<RealServer> {
   return startRealServer(
     t,
     '/usr/sbin/dnsmasq',
     (port) => [
       `--port=${port}`,
-      '--listen-address=127.0.0.1',
+      `--listen-address=${address}`,
       '--bind-interfaces',
       '--no-daemon',
       '--no-resolv',
@@ -96,6 +96,12 @@ test('each record type passes, answers rendered as text', async (t) => {
   }
   // No criteria: at least one answer; the type defaults to A.
   t.deepEqual((await check({ name: 'api.example', server })).result, { ok: true, reason: `2 answers for api.example A from ${server}` });
+});
+
+test('a server on IPv6, written in brackets with its port', async (t) => {
+  const dns = await startDnsmasq(t, '::1');
+  const server = `[::1]:${dns.port}`;
+  t.deepEqual((await check({ name: 'v6.example', type: 'AAAA', server })).result, { ok: true, reason: `1 answer for v6.example AAAA from ${server}` });
 });
 
 test('each criterion failing gives its exact reason', async (t) => {
