@@ -158,7 +158,7 @@ export default defineProbe({
           for (const [field, expected] of Object.entries(criterion.query)) {
             const actual = fields.get(field);
             if (actual === undefined) failures.push(`info ${field} is not in INFO, expected ${expected}`);
-            else if (actual !== expected) failures.push(`info ${field} is ${actual}, expected ${expected}`);
+            else if (actual !== expected) failures.push(`info ${field} is ${actual.length > 60 ? `${actual.slice(0, 59)}…` : actual}, expected ${expected}`);
           }
         }
       }
