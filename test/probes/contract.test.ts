@@ -105,7 +105,7 @@ for (const name of modules) {
 
   test.serial(`${name}: against a server that accepts and never answers, the check fails at its deadline, saying so; no secret shows`, async (t) => {
     const { module, contract } = await load();
-    const silent = await silentListener();
+    const silent = await (contract.silentServer ?? silentListener)();
     t.teardown(() => silent.close());
     const query = contract.hangs ? contract.hangs(1) : contract.query('127.0.0.1', silent.port, 1);
     const { result, records, elapsedMs } = await run(module, query, contract.criteria, 1);

@@ -13,6 +13,12 @@ export interface ContractCase {
   /** A key of `query` to misspell (dropping its last letter) in the unknown-key case. */
   misspell: string;
   /**
+   * For a module that speaks UDP (dns_probe): a server of its own kind on 127.0.0.1 that receives
+   * and never answers, used instead of the contract's TCP listener (whose port, to UDP, is simply
+   * closed: an ICMP "port unreachable" and ECONNREFUSED at once, not a silent server).
+   */
+  silentServer?(): Promise<{ port: number; close(): void }>;
+  /**
    * For a module that opens no connection (exec_probe): a query that runs until its deadline, used
    * instead of a silent listener; and no closed-port case.
    */
