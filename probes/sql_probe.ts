@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { DRIVERS, sqlProbe, sqlQueryKeys } from '../src/probe-kit/sqlProbe.ts';
 
-const driver = z.enum(DRIVERS, { error: `expected one of ${DRIVERS.join(', ')}` });
+const DRIVER_EXPECTED = `expected one of ${DRIVERS.join(', ')}`;
+const driver = z.string({ error: DRIVER_EXPECTED }).pipe(z.enum(DRIVERS, { error: DRIVER_EXPECTED }));
 
 export default sqlProbe('sql_probe', z.strictObject({ driver, ...sqlQueryKeys }), (query) => query.driver);

@@ -58,9 +58,7 @@ const scalar = z.union([z.string(), z.number(), z.boolean(), z.null()], { error:
 
 export const sqlCriteria = {
   /** Some row has all these column values. */
-  exists: z.record(z.string(), scalar, { error: 'expected a map of column names to values, like {name: master, state: 1}' }).refine((map) => Object.keys(map).length > 0, {
-    error: 'expected a map of column names to values, like {name: master, state: 1}, got an empty map',
-  }),
+  exists: z.record(z.string(), scalar, { error: 'expected a map of column names to values, like {name: master, state: 1}' }),
   rows_min: z.int({ error: 'expected a whole number ≥ 1' }).min(1, { error: 'expected a whole number ≥ 1' }),
   pass: noQuery,
 };
@@ -312,7 +310,8 @@ interface ErrorLike {
   errors?: unknown;
 }
 
-const NETWORK_CODE = /^E[A-Z_]+$/;
+/** Node's network error codes (`ECONNREFUSED`, `ETIMEDOUT`), not mysql's `ER_…`. */
+const NETWORK_CODE = /^E(?!R_)[A-Z_]+$/;
 
 /** The innermost error that carries a Node network code (`ECONNREFUSED`), through mssql's and tedious's wrappers. */
 function networkError(error: ErrorLike, depth = 0): ErrorLike | undefined {
@@ -339,10 +338,10 @@ function describe(driver: Driver, error: unknown, target: string): string {
   if (error instanceof SecretError) return error.message;
   if (typeof error !== 'object' || error === null) return `error ${target}: ${String(error)}`;
   const e = error as ErrorLike;
-  const net = networkError(e);
-  if (net) return networkReason(net, target);
   // The server's own refusal: pg's DatabaseError, mysql2's sqlMessage, mssql's login and request errors.
   if (typeof e.sqlMessage === 'string') return e.sqlMessage;
+  const net = networkError(e);
+  if (net) return networkReason(net, target);
   const message = typeof e.message === 'string' ? e.message : String(error);
   if (driver === 'postgres' && /client password must be a (non-empty )?string/.test(message)) return 'the server asks for a password: give pass, pass_file or pass_env';
   if (typeof e.severity === 'string' || typeof e.number === 'number' || e.code === 'ELOGIN' || e.code === 'EREQUEST') return message;
@@ -365,7 +364,12 @@ export function sqlProbe<Q extends z.ZodObject>(moduleName: string, querySchema:
     query: querySchema,
     criteria: sqlCriteria,
     timeout: (query) => (query as unknown as QueryKeys).timeout,
-    refine: ({ query }) => connectionIssues(driverOf(query), query as unknown as QueryKeys),
+    refine: ({ query, criteria }) => [
+      ...connectionIssues(driverOf(query), query as unknown as QueryKeys),
+      ...criteria
+        .filter((c) => c.type === 'exists' && Object.keys(c.query as object).length === 0)
+        .map((c) => ({ path: ['success_criteria', c.label, 'query'], message: 'expected at least one column and its value, like {name: master, state: 1}, got an empty map' })),
+    ],
     async check({ options, signal, timeoutMs, log }) {
       const query = options.query as unknown as QueryKeys;
       const driver = driverOf(options.query);
