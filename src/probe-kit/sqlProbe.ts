@@ -26,13 +26,14 @@ import type { OptionIssue } from '../probe-api/types.ts';
 import { secret } from '../probe-api/secret.ts';
 import { timeoutReason, untilAborted } from './deadline.ts';
 import { hostPort, networkReason } from './networkReason.ts';
-import { host, noQuery, port, timeoutSeconds } from './options.ts';
+import { boolean, host, noQuery, port, timeoutSeconds } from './options.ts';
 import { readSecret, SecretError } from './readSecret.ts';
 
 export const DRIVERS = ['postgres', 'mysql', 'mssql'] as const;
 export type Driver = (typeof DRIVERS)[number];
 
 export const DEFAULT_PORTS: Record<Driver, number> = { postgres: 5432, mysql: 3306, mssql: 1433 };
+const DEFAULT_ENCRYPT: Record<Driver, boolean> = { postgres: false, mysql: false, mssql: true };
 const URL_SCHEMES: Record<Driver, string[]> = { postgres: ['postgres:', 'postgresql:'], mysql: ['mysql:', 'mariadb:'], mssql: ['mssql:', 'sqlserver:'] };
 const DEFAULT_TIMEOUT_S = 5;
 /** How long a polite end of a healthy connection may take before its socket is destroyed. */
@@ -50,6 +51,10 @@ export const sqlQueryKeys = {
   pass_env: name('the name of an environment variable holding the password').optional(),
   db_name: name('a database name').optional(),
   url: secret(name('a URL like postgres://user:pass@host:5432/db')).optional(),
+  /** TLS: postgres and mysql default to False (their drivers' default), mssql to True. */
+  encrypt: boolean.optional(),
+  /** With TLS, accept any certificate (a self-signed one, another name): as url_probe's `insecure`. */
+  insecure: boolean.default(false),
   query: name('an SQL query').default('SELECT 1'),
   timeout: timeoutSeconds(DEFAULT_TIMEOUT_S),
 };
@@ -193,11 +198,13 @@ interface Settings {
   target: Target;
   password: string | undefined;
   timeoutMs: number;
+  encrypt: boolean;
+  insecure: boolean;
 }
 
 const ignore = (): void => undefined;
 
-function postgresConnection({ target, password, timeoutMs }: Settings): Connection {
+function postgresConnection({ target, password, timeoutMs, encrypt, insecure }: Settings): Connection {
   const client = new pg.Client({
     host: target.server,
     port: target.port,
@@ -208,6 +215,7 @@ function postgresConnection({ target, password, timeoutMs }: Settings): Connecti
     statement_timeout: Math.ceil(timeoutMs),
     application_name: 'deadpool',
     keepAlive: false,
+    ssl: encrypt ? { rejectUnauthorized: !insecure } : false,
   });
   client.on('error', ignore);
   return {
@@ -222,7 +230,7 @@ function postgresConnection({ target, password, timeoutMs }: Settings): Connecti
   };
 }
 
-function mysqlConnection({ target, password, timeoutMs }: Settings): Connection {
+function mysqlConnection({ target, password, timeoutMs, encrypt, insecure }: Settings): Connection {
   let connection: mysql.Connection | undefined;
   const call = <T>(fn: (done: (error: unknown, value?: T) => void) => void): Promise<T> =>
     new Promise<T>((resolve, reject) => fn((error, value) => (error ? reject(error) : resolve(value as T))));
@@ -238,6 +246,7 @@ function mysqlConnection({ target, password, timeoutMs }: Settings): Connection 
         connectTimeout: Math.ceil(timeoutMs) + 1000,
         supportBigNumbers: true,
         multipleStatements: false,
+        ...(encrypt ? { ssl: { rejectUnauthorized: !insecure } } : {}),
       });
       connection.on('error', ignore);
       const c = connection;
@@ -265,7 +274,7 @@ interface TediousLike {
   close(): void;
 }
 
-function mssqlConnection({ target, password, timeoutMs }: Settings): Connection {
+function mssqlConnection({ target, password, timeoutMs, encrypt, insecure }: Settings): Connection {
   const tedious = new Set<TediousLike>();
   const pool = new mssql.ConnectionPool({
     server: target.server,
@@ -276,7 +285,7 @@ function mssqlConnection({ target, password, timeoutMs }: Settings): Connection 
     connectionTimeout: Math.ceil(timeoutMs) + 1000,
     requestTimeout: Math.ceil(timeoutMs),
     pool: { max: 1, min: 0 },
-    options: { appName: 'deadpool', encrypt: true, trustServerCertificate: false },
+    options: { appName: 'deadpool', encrypt, trustServerCertificate: insecure },
     beforeConnect: (connection) => void tedious.add(connection as unknown as TediousLike),
   });
   pool.on('error', ignore);
@@ -310,8 +319,8 @@ interface ErrorLike {
   errors?: unknown;
 }
 
-/** Node's network error codes (`ECONNREFUSED`, `ETIMEDOUT`), not mysql's `ER_…`. */
-const NETWORK_CODE = /^E(?!R_)[A-Z_]+$/;
+/** Node's network and TLS error codes (`ECONNREFUSED`, `DEPTH_ZERO_SELF_SIGNED_CERT`), not mysql's `ER_…`. */
+const NETWORK_CODE = /^(?!ER_)[A-Z][A-Z0-9_]{3,}$/;
 
 /** The innermost error that carries a Node network code (`ECONNREFUSED`), through mssql's and tedious's wrappers. */
 function networkError(error: ErrorLike, depth = 0): ErrorLike | undefined {
@@ -338,13 +347,14 @@ function describe(driver: Driver, error: unknown, target: string): string {
   if (error instanceof SecretError) return error.message;
   if (typeof error !== 'object' || error === null) return `error ${target}: ${String(error)}`;
   const e = error as ErrorLike;
-  // The server's own refusal: pg's DatabaseError, mysql2's sqlMessage, mssql's login and request errors.
+  const message = typeof e.message === 'string' ? e.message : String(error);
+  // The server's own refusal: mysql2's sqlMessage, pg's DatabaseError, mssql's login and request errors.
   if (typeof e.sqlMessage === 'string') return e.sqlMessage;
+  if (typeof e.severity === 'string') return message;
   const net = networkError(e);
   if (net) return networkReason(net, target);
-  const message = typeof e.message === 'string' ? e.message : String(error);
   if (driver === 'postgres' && /client password must be a (non-empty )?string/.test(message)) return 'the server asks for a password: give pass, pass_file or pass_env';
-  if (typeof e.severity === 'string' || typeof e.number === 'number' || e.code === 'ELOGIN' || e.code === 'EREQUEST') return message;
+  if (typeof e.number === 'number' || e.code === 'ELOGIN' || e.code === 'EREQUEST') return message;
   return `${message} (${target})`;
 }
 
@@ -388,7 +398,7 @@ export function sqlProbe<Q extends z.ZodObject>(moduleName: string, querySchema:
       try {
         if (deadline.signal.aborted) return timedOut;
         password = target.urlPassword ?? (await untilAborted(readSecret('pass', { value: query.pass, file: query.pass_file, env: query.pass_env }), deadline.signal));
-        connection = CONNECT[driver]({ target, password, timeoutMs });
+        connection = CONNECT[driver]({ target, password, timeoutMs, encrypt: query.encrypt ?? DEFAULT_ENCRYPT[driver], insecure: query.insecure });
         await untilAborted(connection.connect(), deadline.signal);
         const rows = await untilAborted(connection.run(query.query), deadline.signal);
         healthy = true;

@@ -1,4 +1,4 @@
-import { writeFile, chown } from 'node:fs/promises';
+import { chmod, chown, copyFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 import { unprivileged } from './deadpoolProcess.ts';
@@ -24,7 +24,8 @@ export interface PostgresServer {
 
 /**
  * A real PostgreSQL 15 of its own on 127.0.0.1 and a free high port, in a temp folder (its unix
- * socket too), run as `nobody` when the tests run as root. TCP logins need a password.
+ * socket too), run as `nobody` when the tests run as root. TCP logins need a password; TLS is
+ * offered with test/fixtures/tls's self-signed certificate for 127.0.0.1.
  */
 export async function startPostgres(): Promise<PostgresServer> {
   const dir = await serverFolder('deadpool-pg-');
@@ -34,8 +35,19 @@ export async function startPostgres(): Promise<PostgresServer> {
   if (user) await chown(pwfile, user.uid, user.gid);
   const data = path.join(dir, 'data');
   await runToEnd(path.join(BIN, 'initdb'), ['-D', data, '-U', 'postgres', '--auth-local=trust', '--auth-host=scram-sha-256', `--pwfile=${pwfile}`, '--no-sync', '--locale=C', '-E', 'UTF8'], dir);
+  // TLS offered (not required) with the committed self-signed certificate for 127.0.0.1; postgres wants its key private.
+  const cert = path.join(dir, 'cert.pem');
+  const key = path.join(dir, 'key.pem');
+  await copyFile(new URL('../fixtures/tls/cert.pem', import.meta.url), cert);
+  await copyFile(new URL('../fixtures/tls/key.pem', import.meta.url), key);
+  await chmod(key, 0o600);
+  if (user) for (const file of [cert, key]) await chown(file, user.uid, user.gid);
   const port = await freePort();
-  const server = startProcess(path.join(BIN, 'postgres'), ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'max_connections=30'], dir);
+  const server = startProcess(
+    path.join(BIN, 'postgres'),
+    ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'max_connections=30', '-c', 'ssl=on', '-c', `ssl_cert_file=${cert}`, '-c', `ssl_key_file=${key}`],
+    dir,
+  );
   const stop = async (): Promise<void> => {
     // SIGINT: fast shutdown (ends the sessions); killed if it hangs.
     await server.stop('SIGINT');

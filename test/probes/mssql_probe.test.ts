@@ -27,7 +27,7 @@ test("the original DeadPool's FinDB probe validates unchanged, with a 5 s deadli
   if (!valid.ok) return;
   t.is(valid.timeout, 5);
   t.deepEqual(valid.options, {
-    query: { ...FINDB.query, timeout: 5 },
+    query: { ...FINDB.query, timeout: 5, insecure: false },
     criteria: [{ type: 'exists', label: 'db', query: { name: 'master', state: 1 } }],
   });
 });
@@ -49,9 +49,9 @@ test('mssql_probe has no driver key, takes an mssql:// url, and refuses misspell
     const v = mssqlProbe.validate({ query, success_criteria: {} });
     return v.ok ? [] : v.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
   };
-  t.deepEqual(issues({ ...FINDB.query, driver: 'mssql' }), ['query.driver: unknown key; expected one of server, port, user, pass, pass_file, pass_env, db_name, url, query, timeout']);
+  t.deepEqual(issues({ ...FINDB.query, driver: 'mssql' }), ['query.driver: unknown key; expected one of server, port, user, pass, pass_file, pass_env, db_name, url, encrypt, insecure, query, timeout']);
   t.deepEqual(issues({ ...FINDB.query, dbname: 'master', db_name: undefined }), [
-    'query.dbname: unknown key (did you mean "db_name"?); expected one of server, port, user, pass, pass_file, pass_env, db_name, url, query, timeout',
+    'query.dbname: unknown key (did you mean "db_name"?); expected one of server, port, user, pass, pass_file, pass_env, db_name, url, encrypt, insecure, query, timeout',
   ]);
   t.deepEqual(issues({ url: 'mssql://deadpool:hunter22@10.0.0.5/master' }), []);
   t.deepEqual(issues({ url: 'postgres://deadpool:hunter22@10.0.0.5/master' }), ['query.url: expected a URL like mssql://user:pass@host:1433/db (scheme mssql: or sqlserver:) (the value is a secret: not shown)']);

@@ -170,6 +170,22 @@ test.serial('postgres: a server asking for a password the config does not give s
   t.deepEqual((await runCheck(sqlProbe, keys)).result, { ok: false, reason: 'the server asks for a password: give pass, pass_file or pass_env' });
 });
 
+test.serial('postgres: encrypt verifies the certificate; insecure accepts a self-signed one', async (t) => {
+  const { result } = await runCheck(sqlProbe, connectionOf(drivers[0], { encrypt: true }));
+  t.deepEqual(result, { ok: false, reason: `DEPTH_ZERO_SELF_SIGNED_CERT 127.0.0.1:${postgres!.port}: self-signed certificate` });
+  const insecure = await runCheck(sqlProbe, connectionOf(drivers[0], { encrypt: true, insecure: true, query: 'SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()' }), {
+    tls: { type: 'exists', query: { ssl: true } },
+  });
+  t.true(insecure.result.ok, insecure.result.reason);
+  t.true(await noneLeft(postgres!));
+});
+
+test.serial('mysql: encrypt against a server without TLS says so', async (t) => {
+  const { result } = await runCheck(sqlProbe, connectionOf(drivers[1], { encrypt: true }));
+  t.false(result.ok);
+  t.regex(result.reason, /secure connection|SSL|TLS/i);
+});
+
 test('options: driver required, url exclusive with the keys, one password source, whole numbers for rows_min; no secret shown', (t) => {
   const issues = (query: Record<string, unknown>, criteria: Record<string, { type: string; query?: unknown }> = {}) => {
     const v = sqlProbe.validate({ query, success_criteria: criteria });
