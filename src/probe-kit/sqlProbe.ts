@@ -113,14 +113,21 @@ function parseUrl(driver: Driver, text: string): Target | string {
   if (!schemes.includes(url.protocol)) return `${expected} (scheme ${schemes.join(' or ')})`;
   if (url.hostname === '') return `${expected} (no host)`;
   if (url.search !== '' || url.hash !== '') return `${expected}, without ?parameters`;
-  const database = decodeURIComponent(url.pathname.replace(/^\//, ''));
+  if (url.username === '') return `${expected} (no user)`;
+  let parts: string[];
+  try {
+    parts = [url.pathname.replace(/^\//, ''), url.username, url.password].map(decodeURIComponent);
+  } catch {
+    return `${expected} (a bad %-escape)`;
+  }
+  const [database = '', user, password = ''] = parts;
   if (database.includes('/')) return `${expected} (one database name after the host)`;
   return {
     server: url.hostname.replace(/^\[(.*)\]$/, '$1'),
     port: url.port === '' ? DEFAULT_PORTS[driver] : Number(url.port),
-    user: url.username === '' ? undefined : decodeURIComponent(url.username),
+    user,
     database: database === '' ? undefined : database,
-    urlPassword: url.password === '' ? undefined : decodeURIComponent(url.password),
+    urlPassword: password === '' ? undefined : password,
   };
 }
 

@@ -197,6 +197,8 @@ test('options: driver required, url exclusive with the keys, one password source
     'query.pass: expected either url or the keys server, port, user, pass (pass_file, pass_env) and db_name, not both',
   ]);
   t.deepEqual(issues({ driver: 'mysql', url: 'postgres://u:hunter22@db/x' }), ['query.url: expected a URL like mysql://user:pass@host:3306/db (scheme mysql: or mariadb:) (the value is a secret: not shown)']);
+  t.deepEqual(issues({ driver: 'mysql', url: 'mysql://db/x' }), ['query.url: expected a URL like mysql://user:pass@host:3306/db (no user) (the value is a secret: not shown)']);
+  t.deepEqual(issues({ driver: 'mysql', url: 'mysql://u:%zz@db/x' }), ['query.url: expected a URL like mysql://user:pass@host:3306/db (a bad %-escape) (the value is a secret: not shown)']);
   t.deepEqual(issues({ driver: 'mysql', url: 42 }), ['query.url: expected a URL like postgres://user:pass@host:5432/db (the value is a secret: not shown)']);
   t.deepEqual(issues({ driver: 'postgres', server: 'db', user: 'u', pass: 'hunter22', pass_env: 'X' }), [
     'query.pass: expected one of pass, pass_file and pass_env, got pass and pass_env',
