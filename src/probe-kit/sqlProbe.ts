@@ -6,8 +6,8 @@
  * Choices, and why:
  * - A fresh connection per check, always closed: a pooled connection would hide a server that stopped
  *   accepting new ones, and a probe must not hold a connection slot between checks. After the query
- *   the connection is ended politely, for at most a second; at the deadline or after an error its
- *   socket is destroyed at once.
+ *   the connection is ended politely, for at most a second and never past the deadline; at the
+ *   deadline or after an error its socket is destroyed at once.
  * - The deadline is also sent to the server as the statement timeout (postgres `statement_timeout`,
  *   MariaDB `max_statement_time` / MySQL `max_execution_time`, mssql `requestTimeout`): a query the
  *   probe gave up on does not run on, holding a server process, after the check.
@@ -218,7 +218,8 @@ function postgresConnection({ target, password, timeoutMs, encrypt, insecure }: 
     user: target.user,
     // '' rather than undefined: pg would fall back on PGPASSWORD and ~/.pgpass, which the config does not name.
     password: password ?? '',
-    database: target.database,
+    // Stated, so that PGDATABASE in the watcher's environment does not choose it.
+    database: target.database ?? target.user,
     statement_timeout: Math.ceil(timeoutMs),
     application_name: 'deadpool',
     keepAlive: false,
@@ -298,7 +299,10 @@ function mssqlConnection({ target, password, timeoutMs, encrypt, insecure }: Set
   pool.on('error', ignore);
   return {
     connect: async () => void (await pool.connect()),
-    run: async (sql) => ((await pool.request().query(sql)).recordset ?? []) as Row[],
+    run: async (sql) => {
+      const sets = ((await pool.request().query(sql)).recordsets ?? []) as unknown as Row[][];
+      return sets[sets.length - 1] ?? [];
+    },
     end: () => pool.close(),
     destroy: () => {
       for (const connection of tedious) {
@@ -421,19 +425,21 @@ export function sqlProbe<Q extends z.ZodObject>(moduleName: string, querySchema:
       } finally {
         clearTimeout(timer);
         signal.removeEventListener('abort', onAbort);
-        if (connection) await close(connection, healthy && !deadline.signal.aborted);
+        // The polite end must not carry a passed check past its deadline.
+        const left = timeoutMs - (performance.now() - started);
+        if (connection) await close(connection, healthy && !deadline.signal.aborted ? Math.min(END_GRACE_MS, left) : 0);
       }
     },
   });
 }
 
-/** Ends the connection: politely when it is idle and healthy (for at most END_GRACE_MS), else by destroying its socket. */
-async function close(connection: Connection, polite: boolean): Promise<void> {
-  if (polite) {
+/** Ends the connection: politely when it is idle and healthy (for at most `graceMs`), else by destroying its socket. */
+async function close(connection: Connection, graceMs: number): Promise<void> {
+  if (graceMs > 0) {
     let timer: NodeJS.Timeout | undefined;
     const ended = await Promise.race([
       connection.end().then(() => true, () => false),
-      new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), END_GRACE_MS))),
+      new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), graceMs))),
     ]).finally(() => clearTimeout(timer));
     if (ended) return;
   }
