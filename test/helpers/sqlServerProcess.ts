@@ -29,7 +29,13 @@ export function startProcess(command: string, args: string[], cwd: string): Serv
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
   let exited = false;
-  child.once('exit', () => (exited = true));
+  // A test process that ends without its teardown (ava's timeout) leaves no server behind.
+  const killOnExit = (): void => void child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  child.once('exit', () => {
+    exited = true;
+    process.removeListener('exit', killOnExit);
+  });
   return {
     child,
     get output() {

@@ -17,7 +17,10 @@ let postgres: PostgresServer | undefined;
 let mariadb: MariadbServer | undefined;
 
 test.before(async () => {
-  [postgres, mariadb] = await Promise.all([startPostgres(), startMariadb()]);
+  // Each kept as soon as it runs, so that after.always stops it even when the other failed to start.
+  const started = await Promise.allSettled([startPostgres().then((s) => (postgres = s)), startMariadb().then((s) => (mariadb = s))]);
+  for (const result of started) if (result.status === 'rejected') throw result.reason;
+  if (!postgres || !mariadb) throw new Error('the servers did not start');
   const table = 'CREATE TABLE app.items (name VARCHAR(20), state INT, size BIGINT)';
   await mariadb.admin(table);
   await mariadb.admin(`INSERT INTO app.items VALUES ('master', 1, 10), ('tempdb', 0, 20), ('model', 1, 30), ('msdb', 1, 40)`);
