@@ -379,20 +379,20 @@ function clean(reason: string, secrets: readonly (string | undefined)[]): string
 // ---------------------------------------------------------------------------------------------- the module
 
 /** An SQL probe module: `driver` fixed (mssql_probe), or read from the `driver` key (sql_probe). */
-export function sqlProbe<Q extends z.ZodObject>(moduleName: string, querySchema: Q, driverOf: (query: z.output<Q>) => Driver) {
+export function sqlProbe<Q extends z.ZodType<QueryKeys>>(moduleName: string, querySchema: Q, driverOf: (query: z.output<Q>) => Driver) {
   return defineProbe({
     name: moduleName,
     query: querySchema,
     criteria: sqlCriteria,
-    timeout: (query) => (query as unknown as QueryKeys).timeout,
+    timeout: (query) => query.timeout,
     refine: ({ query, criteria }) => [
-      ...connectionIssues(driverOf(query), query as unknown as QueryKeys),
+      ...connectionIssues(driverOf(query), query),
       ...criteria
         .filter((c) => c.type === 'exists' && Object.keys(c.query as object).length === 0)
         .map((c) => ({ path: ['success_criteria', c.label, 'query'], message: 'expected at least one column and its value, like {name: master, state: 1}, got an empty map' })),
     ],
     async check({ options, signal, timeoutMs, log }) {
-      const query = options.query as unknown as QueryKeys;
+      const query = options.query;
       const driver = driverOf(options.query);
       const target = targetOf(driver, query);
       const where = hostPort(target.server, target.port);
