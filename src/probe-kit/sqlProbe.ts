@@ -21,7 +21,7 @@ import mssql from 'mssql';
 import mysql from 'mysql2';
 import pg from 'pg';
 import { z } from 'zod';
-import { defineProbe } from '../probe-api/defineProbe.ts';
+import { defineProbe, type CriterionOf } from '../probe-api/defineProbe.ts';
 import type { OptionIssue } from '../probe-api/types.ts';
 import { secret } from '../probe-api/secret.ts';
 import { timeoutReason, untilAborted } from './deadline.ts';
@@ -69,7 +69,7 @@ export const sqlCriteria = {
 };
 
 type QueryKeys = z.output<z.ZodObject<typeof sqlQueryKeys>>;
-type Criterion = { type: 'exists'; label: string; query: Record<string, string | number | boolean | null> } | { type: 'rows_min'; label: string; query: number } | { type: 'pass'; label: string; query: unknown };
+type Criterion = CriterionOf<typeof sqlCriteria>;
 
 const CONNECTION_KEYS = ['server', 'port', 'user', 'pass', 'pass_file', 'pass_env', 'db_name'] as const;
 
@@ -388,7 +388,7 @@ export function sqlProbe<Q extends z.ZodType<QueryKeys>>(moduleName: string, que
     refine: ({ query, criteria }) => [
       ...connectionIssues(driverOf(query), query),
       ...criteria
-        .filter((c) => c.type === 'exists' && Object.keys(c.query as object).length === 0)
+        .filter((c) => c.type === 'exists' && Object.keys(c.query).length === 0)
         .map((c) => ({ path: ['success_criteria', c.label, 'query'], message: 'expected at least one column and its value, like {name: master, state: 1}, got an empty map' })),
     ],
     async check({ options, signal, timeoutMs, log }) {
@@ -414,7 +414,7 @@ export function sqlProbe<Q extends z.ZodType<QueryKeys>>(moduleName: string, que
         const rows = await untilAborted(connection.run(query.query), deadline.signal);
         healthy = true;
         const ms = Math.round(performance.now() - started);
-        const failures = judgeRows(options.criteria as Criterion[], rows);
+        const failures = judgeRows(options.criteria, rows);
         log.debug(`${driver} ${where}: ${rowsText(rows.length)} in ${ms} ms`, { duration_ms: ms });
         return failures.length > 0 ? { ok: false, reason: clean(failures.join('; '), [password]) } : { ok: true, reason: `${rowsText(rows.length)} in ${ms} ms` };
       } catch (error) {
