@@ -5,7 +5,7 @@ import path from 'node:path';
 import { startPair } from '../helpers/deadpoolPair.ts';
 import { pollResponder } from '../helpers/responderClient.ts';
 import { startToggleBackend } from '../helpers/toggleBackend.ts';
-import { waitFor } from '../helpers/waitFor.ts';
+import { STARTUP_MS, waitFor } from '../helpers/waitFor.ts';
 
 // period 0.3 s + timeout 0.5 s + stale_grace 1 s: a result older than 1.8 s no longer counts.
 const probe = (name: string, url: string) => `  ${name}:\n    module: url_probe\n    period: 0.3\n    query: { url: '${url}', timeout: 0.5 }\n`;
@@ -33,7 +33,7 @@ test('a responder without any watcher answers 503, saying why', async (t) => {
 test('a frozen watcher (SIGSTOP) turns the answer to 503 within period + timeout + grace + 1 s, and back to 200 on SIGCONT', async (t) => {
   const backend = await backendFor(t);
   const pair = await startPair(t, { probes: probe('elastic', backend.url) });
-  await waitFor(async () => (await pair.ask()).status === 200, 15_000, 'the first 200');
+  await waitFor(async () => (await pair.ask()).status === 200, STARTUP_MS, 'the first 200');
   const poll = pollResponder(pair.origin, 'fail-closed-test-token');
   t.teardown(() => poll.stop());
   const frozenAt = Date.now();
@@ -91,7 +91,7 @@ for (const [fault, breakFolder, repaired] of [
 test('deadpool run restarts a watcher killed with SIGKILL, and failures after the restart are reported', async (t) => {
   const backend = await backendFor(t);
   const pair = await startPair(t, { probes: probe('elastic', backend.url), supervised: true });
-  await waitFor(async () => (await pair.ask()).status === 200, 15_000, 'the first 200');
+  await waitFor(async () => (await pair.ask()).status === 200, STARTUP_MS, 'the first 200');
   const watcherPid = Number(/started watcher \(pid (\d+)\)/.exec(pair.run!.stdout)![1]);
   process.kill(watcherPid, 'SIGKILL');
   await waitFor(() => /watcher killed by SIGKILL after [\d.]+ s; restarting in 1 s/.test(pair.run!.stdout), 5000, 'the restart to be logged');

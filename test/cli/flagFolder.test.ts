@@ -6,7 +6,7 @@ import path from 'node:path';
 import { startPair } from '../helpers/deadpoolPair.ts';
 import { runDeadpool, startDeadpool, unprivileged } from '../helpers/deadpoolProcess.ts';
 import { startToggleBackend } from '../helpers/toggleBackend.ts';
-import { waitFor } from '../helpers/waitFor.ts';
+import { STARTUP_MS, waitFor } from '../helpers/waitFor.ts';
 
 const LOCK = '.deadpool-watcher.lock';
 const probe = (url: string) => `  elastic:\n    module: url_probe\n    period: 0.3\n    query: { url: '${url}', timeout: 0.5 }\n`;
@@ -20,7 +20,7 @@ async function backend(t: { teardown(fn: () => Promise<void>): void }) {
 test('one watcher per flag folder: a second exits 70 naming the holder; a lock left by a dead watcher is taken over, said in the log', async (t) => {
   const server = await backend(t);
   const pair = await startPair(t, { probes: probe(server.url) });
-  await waitFor(async () => (await pair.ask()).status === 200, 15_000, 'the first 200');
+  await waitFor(async () => (await pair.ask()).status === 200, STARTUP_MS, 'the first 200');
   const holder = pair.watcher!.child.pid;
   t.is((await readFile(path.join(pair.folder, LOCK), 'utf8')).trim(), String(holder));
 
@@ -85,7 +85,7 @@ test('a flag folder the watcher cannot write: watcher and validate exit 70 namin
 test('a folder that turns unwritable while running: one log line a minute with the path and the error, and the responder does not claim the watcher stopped', async (t) => {
   const server = await backend(t);
   const pair = await startPair(t, { probes: probe(server.url) });
-  await waitFor(async () => (await pair.ask()).status === 200, 15_000, 'the first 200');
+  await waitFor(async () => (await pair.ask()).status === 200, STARTUP_MS, 'the first 200');
   const state = path.join(pair.folder, '.deadpool-state.json');
   if (pair.user) {
     // The issue's case: the folder made read-only and taken from the watcher's user.

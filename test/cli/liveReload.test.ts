@@ -4,7 +4,7 @@ import path from 'node:path';
 import { startPair, TOKEN } from '../helpers/deadpoolPair.ts';
 import { ask } from '../helpers/responderClient.ts';
 import { startToggleBackend } from '../helpers/toggleBackend.ts';
-import { waitFor } from '../helpers/waitFor.ts';
+import { STARTUP_MS, waitFor } from '../helpers/waitFor.ts';
 
 /**
  * Reloads take about 0.1 s (logged below; the 2 s target is the issue's). The bound is wider so a
@@ -30,7 +30,7 @@ test('deadpool run follows config.yaml, module edits and SIGHUP in both processe
       const got = await pair.ask();
       return predicate(got.body) ? got : undefined;
     }, RELOAD_BOUND_MS, what);
-  await waitFor(async () => (await pair.ask()).status === 200, 15_000, 'the first 200');
+  await waitFor(async () => (await pair.ask()).status === 200, STARTUP_MS, 'the first 200');
   const stdout = () => pair.run!.stdout;
   // Both processes answer and check before they watch config.yaml; each logs this line once it does.
   await waitFor(() => /answering on /.test(stdout()) && /watching \d+ enabled probe/.test(stdout()), 15_000, 'both processes to watch the config');
@@ -49,16 +49,16 @@ test('deadpool run follows config.yaml, module edits and SIGHUP in both processe
   await pair.writeConfig(urlProbe('a', good.url) + '  b:\n    module: url_probe\n    peroid: 3\n');
   // The summary and each problem are separate records, so they may reach the pipe in separate chunks.
   const problem = 'probes.b.peroid: unknown key (did you mean "period"?)';
-  await waitFor(() => count(stdout(), problem) === 2, RELOAD_BOUND_MS, 'both processes to refuse the invalid edit, naming the problem');
-  t.is(count(stdout(), 'config not reloaded'), 2);
+  // At least once each: under load one editor save can reach a process as two events, a debounce apart.
+  await waitFor(() => count(stdout(), problem) >= 2 && /web .*config not reloaded/.test(stdout()) && /watcher .*config not reloaded/.test(stdout()), RELOAD_BOUND_MS, 'both processes to refuse the invalid edit, naming the problem');
   t.is((await pair.ask()).status, 200, 'the last good config keeps running');
 
   const before = count(stdout(), 'config reloaded');
   await pair.writeConfig(urlProbe('a', good.url));
-  await waitFor(() => count(stdout(), 'config reloaded') === before + 2, RELOAD_BOUND_MS, 'the fixed file to be reloaded');
-  const reloads = before + 2;
+  await waitFor(() => count(stdout(), 'config reloaded') >= before + 2, RELOAD_BOUND_MS, 'the fixed file to be reloaded');
+  const reloads = count(stdout(), 'config reloaded');
   pair.run!.child.kill('SIGHUP');
-  await waitFor(() => count(stdout(), 'config reloaded') === reloads + 2, RELOAD_BOUND_MS, 'both processes to reload on SIGHUP');
+  await waitFor(() => count(stdout(), 'config reloaded') >= reloads + 2, RELOAD_BOUND_MS, 'both processes to reload on SIGHUP');
 
   // A module dropped into the modules folder, then edited: re-imported because its file changed.
   const mods = path.join(pair.dir, 'mods');

@@ -3,7 +3,7 @@ import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { startPair } from '../helpers/deadpoolPair.ts';
-import { waitFor } from '../helpers/waitFor.ts';
+import { STARTUP_MS, waitFor } from '../helpers/waitFor.ts';
 
 const BOUND_MS = 5000;
 
@@ -23,7 +23,7 @@ export default { name: 'marked', criteria: [], validate: () => ({ ok: true, opti
   );
   const marked = '  m:\n    module: marked\n    period: 0.3\n';
   const pair = await startPair(t, { probes: marked, supervised: true, watchman: `modules_folder: ${mods}` });
-  await waitFor(async () => (await pair.ask()).status === 200, 15_000, 'the first 200');
+  await waitFor(async () => (await pair.ask()).status === 200, STARTUP_MS, 'the first 200');
   const importers = (await readFile(marker, 'utf8')).trim().split('\n').sort();
   t.deepEqual(importers, ['run', 'watcher'], 'imported by the supervisor (it validates the config once) and the watcher, never by the responder');
 

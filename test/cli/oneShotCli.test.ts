@@ -89,7 +89,7 @@ test('every command has --help; an unknown command is a usage error (exit 2)', a
 
 test('validate: a missing or empty access_token_file is an error; problems of disabled probes are warnings with exit 0', async (t) => {
   const { good, write, dir } = await fixture(t);
-  const probes = `probes:\n  a:\n    module: url_probe\n    query: { url: '${good.url}' }\n  off:\n    module: mssql_probe\n    isEnabled: False\n`;
+  const probes = `probes:\n  a:\n    module: url_probe\n    query: { url: '${good.url}' }\n  off:\n    module: oracle_probe\n    isEnabled: False\n`;
   const folder = `WatchMan: { probe_status_folder: '${path.join(dir, 'flags')}' }\n`;
   const missing = await write('missing.yaml', `WEB: { access_token_file: token.txt }\n${folder}${probes}`);
   const noToken = await runDeadpool(['validate', '-c', missing], { env: { DEADPOOL_ACCESS_TOKEN: '' } });
@@ -105,7 +105,7 @@ test('validate: a missing or empty access_token_file is an error; problems of di
   const fine = await runDeadpool(['validate', '-c', missing], { env: { DEADPOOL_ACCESS_TOKEN: '' } });
   t.is(fine.code, 0, fine.stderr);
   t.is(fine.stdout, `${missing}: 2 probes, 1 enabled, 1 warning\n`);
-  t.regex(fine.stderr, /^warning: .*missing\.yaml: probes\.off\.module: no probe module "mssql_probe" in .* \(probes\.off is disabled, so it never runs: a warning, not an error\)\n$/);
+  t.regex(fine.stderr, /^warning: .*missing\.yaml: probes\.off\.module: no probe module "oracle_probe" in .* \(probes\.off is disabled, so it never runs: a warning, not an error\)\n$/);
   t.notRegex(fine.stdout + fine.stderr, /s3cret-token/);
 });
 
