@@ -22,10 +22,10 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { z } from 'zod';
 import { defineProbe } from '../src/probe-api/defineProbe.ts';
-import { timeoutReason } from '../src/probe-kit/deadline.ts';
-import { hostPort, networkReason } from '../src/probe-kit/networkReason.ts';
+import { hostPort } from '../src/probe-kit/networkReason.ts';
 import { boolean, host, noQuery, port, timeoutSeconds } from '../src/probe-kit/options.ts';
 import { compilePythonRegex } from '../src/probe-kit/pythonRegex.ts';
+import { socketCheck, socketFailureReason } from '../src/probe-kit/socketCheck.ts';
 
 /** The most of a banner read and judged. */
 const MAX_BANNER_BYTES = 4096;
@@ -82,17 +82,6 @@ function showBanner(text: string): string {
   return `"${shown}${chars.length > SHOWN_BANNER_CHARS ? '…' : ''}"`;
 }
 
-/**
- * A failure as a one-line reason: `networkReason`'s wording, except that OpenSSL's own errors
- * (`ERR_SSL_WRONG_VERSION_NUMBER`, a server that does not speak TLS) give their short `reason`
- * instead of OpenSSL's multi-line message with its source file and line.
- */
-function failureReason(error: unknown, target: string): string {
-  const { code, reason } = (error ?? {}) as { code?: unknown; reason?: unknown };
-  if (typeof code === 'string' && code.startsWith('ERR_SSL_') && typeof reason === 'string') return `${code} ${target}: ${reason}`;
-  return networkReason(error, target).replace(/\s+/g, ' ').trim();
-}
-
 export default defineProbe({
   name: 'tcp_probe',
   query,
@@ -112,71 +101,55 @@ export default defineProbe({
     let connectedMs: number | undefined;
     let received = Buffer.alloc(0);
     const banner = (): string => received.toString('utf8');
+    const logBannerSoFar = (): void => {
+      if (connectedMs !== undefined && patterns.length > 0) log.debug(`${target}: banner so far ${showBanner(banner())}`);
+    };
 
-    return new Promise((resolve) => {
-      let socket: net.Socket | undefined;
-      let settled = false;
-      const finish = (ok: boolean, reason: string): void => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        signal.removeEventListener('abort', onDeadline);
-        socket?.destroy();
-        log.debug(`${target}: ${reason}`, { duration_ms: Math.round(performance.now() - started) });
-        resolve({ ok, reason });
-      };
-      // The watcher's signal fires at the deadline; our own timer makes the module safe without it.
-      const onDeadline = (): void => {
-        if (!settled && connectedMs !== undefined && patterns.length > 0) log.debug(`${target}: banner so far ${showBanner(banner())}`);
-        finish(false, timeoutReason(timeoutMs));
-      };
-      const timer = setTimeout(onDeadline, timeoutMs);
-      signal.addEventListener('abort', onDeadline, { once: true });
-      if (signal.aborted) return onDeadline();
-
-      const connected = (): string => `connected to ${target} in ${connectedMs ?? 0} ms${socket instanceof tls.TLSSocket ? ` (${socket.getProtocol() ?? 'TLS'})` : ''}`;
-      /** The banner is complete (all patterns match, 4 KB, or the server closed): judge it. */
-      const judge = (): void => {
-        const text = banner();
-        const failing = patterns.filter((p) => !p.regex.test(text));
-        if (failing.length > 0) finish(false, `banner does not match ${failing.map((p) => `/${p.pattern}/`).join(', ')}: ${showBanner(text)}`);
-        else finish(true, `${connected()}, banner ${showBanner(text)}`);
-      };
-
-      try {
+    return socketCheck(
+      { signal, timeoutMs, log },
+      target,
+      ({ finish, attach }) => {
         const servername = q.servername ?? (net.isIP(q.host) ? undefined : q.host);
-        socket = q.tls
+        const socket = q.tls
           ? tls.connect({ host: q.host, port: q.port, rejectUnauthorized: !q.insecure, ...(servername ? { servername } : {}) })
           : net.connect({ host: q.host, port: q.port });
-      } catch (error) {
-        return finish(false, failureReason(error, target));
-      }
-      socket.on('error', (error) => finish(false, failureReason(error, target)));
-      socket.once(q.tls ? 'secureConnect' : 'connect', () => {
-        connectedMs = Math.round(performance.now() - started);
-        if (patterns.length > 0) {
-          if (q.send !== undefined) socket?.write(q.send);
-        } else if (q.send !== undefined) {
-          // Flushed before we close, so the server gets it; a failed write is reported by 'error'.
-          socket?.write(q.send, (error) => !error && finish(true, connected()));
-        } else {
-          finish(true, connected());
-        }
-      });
-      socket.on('data', (chunk: Buffer) => {
-        if (patterns.length === 0) return;
-        received = Buffer.concat([received, chunk]).subarray(0, MAX_BANNER_BYTES);
-        const text = banner();
-        if (received.length >= MAX_BANNER_BYTES || patterns.every((p) => p.regex.test(text))) judge();
-      });
-      // The server closed its side: whatever came is the whole banner.
-      socket.on('end', () => {
-        if (connectedMs === undefined) return;
-        if (patterns.length > 0) judge();
-        else finish(true, connected());
-      });
-      // Closed without an error or an end (during a TLS handshake, say): still a reason, never a hang.
-      socket.on('close', () => finish(false, `connection closed by ${target}`));
-    });
+        attach(socket);
+        const connected = (): string => `connected to ${target} in ${connectedMs ?? 0} ms${socket instanceof tls.TLSSocket ? ` (${socket.getProtocol() ?? 'TLS'})` : ''}`;
+        /** The banner is complete (all patterns match, 4 KB, or the server closed): judge it. */
+        const judge = (): void => {
+          const text = banner();
+          const failing = patterns.filter((p) => !p.regex.test(text));
+          if (failing.length > 0) finish(false, `banner does not match ${failing.map((p) => `/${p.pattern}/`).join(', ')}: ${showBanner(text)}`);
+          else finish(true, `${connected()}, banner ${showBanner(text)}`);
+        };
+        socket.on('error', (error) => finish(false, socketFailureReason(error, target)));
+        socket.once(q.tls ? 'secureConnect' : 'connect', () => {
+          connectedMs = Math.round(performance.now() - started);
+          if (patterns.length > 0) {
+            if (q.send !== undefined) socket.write(q.send);
+          } else if (q.send !== undefined) {
+            // Flushed before we close, so the server gets it; a failed write is reported by 'error'.
+            socket.write(q.send, (error) => !error && finish(true, connected()));
+          } else {
+            finish(true, connected());
+          }
+        });
+        socket.on('data', (chunk: Buffer) => {
+          if (patterns.length === 0) return;
+          received = Buffer.concat([received, chunk]).subarray(0, MAX_BANNER_BYTES);
+          const text = banner();
+          if (received.length >= MAX_BANNER_BYTES || patterns.every((p) => p.regex.test(text))) judge();
+        });
+        // The server closed its side: whatever came is the whole banner.
+        socket.on('end', () => {
+          if (connectedMs === undefined) return;
+          if (patterns.length > 0) judge();
+          else finish(true, connected());
+        });
+        // Closed without an error or an end (during a TLS handshake, say): still a reason, never a hang.
+        socket.on('close', () => finish(false, `connection closed by ${target}`));
+      },
+      logBannerSoFar,
+    );
   },
 });

@@ -19,9 +19,9 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { z } from 'zod';
 import { defineProbe, type CriterionOf } from '../src/probe-api/defineProbe.ts';
-import { timeoutReason } from '../src/probe-kit/deadline.ts';
-import { hostPort, networkReason } from '../src/probe-kit/networkReason.ts';
+import { hostPort } from '../src/probe-kit/networkReason.ts';
 import { host, noQuery, port, timeoutSeconds } from '../src/probe-kit/options.ts';
+import { socketCheck, socketFailureReason } from '../src/probe-kit/socketCheck.ts';
 
 const DAY_MS = 24 * 3600 * 1000;
 const DEFAULT_MIN_DAYS = 14;
@@ -95,17 +95,6 @@ function judge(list: readonly Criterion[], cert: tls.PeerCertificate, authorized
   return { ok: true, reason: list.some((c) => c.type === 'valid') ? `certificate for ${name} valid${left}` : `certificate for ${name}${left.replace(/^, /, ': ')}` };
 }
 
-/**
- * A failure as a one-line reason: `networkReason`'s wording, except that OpenSSL's own errors
- * (`ERR_SSL_WRONG_VERSION_NUMBER`, a server that does not speak TLS) give their short `reason`
- * instead of OpenSSL's multi-line message with its source file and line.
- */
-function failureReason(error: unknown, target: string): string {
-  const { code, reason } = (error ?? {}) as { code?: unknown; reason?: unknown };
-  if (typeof code === 'string' && code.startsWith('ERR_SSL_') && typeof reason === 'string') return `${code} ${target}: ${reason}`;
-  return networkReason(error, target).replace(/\s+/g, ' ').trim();
-}
-
 export default defineProbe({
   name: 'tls_probe',
   query: z.strictObject({
@@ -127,40 +116,17 @@ export default defineProbe({
             { type: 'expires_in_days_min', label: 'expires_in_days_min', query: DEFAULT_MIN_DAYS },
             { type: 'valid', label: 'valid', query: undefined },
           ];
-    const started = performance.now();
-
-    return new Promise((resolve) => {
-      let socket: tls.TLSSocket | undefined;
-      let settled = false;
-      const finish = (ok: boolean, reason: string): void => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        signal.removeEventListener('abort', onDeadline);
-        socket?.destroy();
-        log.debug(`${target}: ${reason}`, { duration_ms: Math.round(performance.now() - started) });
-        resolve({ ok, reason });
-      };
-      // The watcher's signal fires at the deadline; our own timer makes the module safe without it.
-      const onDeadline = (): void => finish(false, timeoutReason(timeoutMs));
-      const timer = setTimeout(onDeadline, timeoutMs);
-      signal.addEventListener('abort', onDeadline, { once: true });
-      if (signal.aborted) return onDeadline();
-
-      try {
-        // Verification off: the certificate is read whatever is wrong with it, then judged. The
-        // host name is judged apart, so `authorized` says what the chain alone is worth.
-        socket = tls.connect({ host: q.host, port: q.port, rejectUnauthorized: false, checkServerIdentity: () => undefined, ...(servername ? { servername } : {}) });
-      } catch (error) {
-        return finish(false, failureReason(error, target));
-      }
-      socket.on('error', (error) => finish(false, failureReason(error, target)));
+    return socketCheck({ signal, timeoutMs, log }, target, ({ finish, attach }) => {
+      // Verification off: the certificate is read whatever is wrong with it, then judged. The
+      // host name is judged apart, so `authorized` says what the chain alone is worth.
+      const socket = tls.connect({ host: q.host, port: q.port, rejectUnauthorized: false, checkServerIdentity: () => undefined, ...(servername ? { servername } : {}) });
+      attach(socket);
+      socket.on('error', (error) => finish(false, socketFailureReason(error, target)));
       socket.on('close', () => finish(false, `connection closed by ${target} during the TLS handshake`));
       socket.once('secureConnect', () => {
-        const s = socket as tls.TLSSocket;
-        const cert = s.getPeerCertificate();
+        const cert = socket.getPeerCertificate();
         if (!cert || Object.keys(cert).length === 0) return finish(false, `no certificate from ${target}`);
-        const verdict = judge(list, cert, s.authorized, s.authorizationError, servername ?? q.host, Date.now());
+        const verdict = judge(list, cert, socket.authorized, socket.authorizationError, servername ?? q.host, Date.now());
         finish(verdict.ok, verdict.reason);
       });
     });
