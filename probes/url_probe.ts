@@ -5,11 +5,13 @@
  *
  * Choices, and why:
  * - The exchange goes through axios (issue 9). It was once replaced by hand-written node:http code
- *   for speed (BENCHMARKS.md), but that code had to re-create, and keep re-creating, what axios
- *   already does and tests in the field: its headers, gzip/deflate/br decoding with the quirks of
- *   servers' "deflate", a leading BOM dropped, a body size limit that counts decoded bytes, its
- *   error wrapping. One maintained client is worth more than a few microseconds per check; every
- *   option below is set explicitly so that no axios default decides anything.
+ *   for speed (BENCHMARKS.md), but that code had to re-create, and keep in step with, what axios
+ *   already does and has tested in the field: its headers, gzip/deflate/br decoding with the quirks
+ *   of servers' "deflate", a leading BOM dropped, a body limit that counts decoded bytes, aborted
+ *   streams, error wrapping. The price is CPU: axios' per-request machinery (config merging,
+ *   header objects) costs more CPU per check than that code did: 1.5 to 2 times as much in a quick
+ *   local run of 2,000 checks (about 0.4-0.6 ms against 0.25-0.3 ms at 50 checks at a time).
+ *   Every option below is set explicitly, so that no axios default decides anything.
  * - No criteria: the probe passes only on a 2xx status. A probe that could never fail would hide a
  *   dead backend behind a 500 page.
  * - Redirects are not followed (`maxRedirects: 0`) and every status is an answer (`validateStatus`):
