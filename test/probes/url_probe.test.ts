@@ -184,6 +184,9 @@ test('post sends a string body as is and a map as JSON, with the configured head
   t.is(form.headers['content-type'], 'application/x-www-form-urlencoded');
   t.is(form.headers['x-token'], 's3cret');
   t.is(form.headers['connection'], 'close');
+  t.is(form.headers['user-agent'], 'DeadPool url_probe');
+  t.is(form.headers['accept'], 'application/json, text/plain, */*');
+  t.is(form.headers['accept-encoding'], 'gzip, compress, deflate, br');
 
   const json = await sent({ query_type: 'put', body: { index: 'logs', size: 2 } });
   t.is(json.method, 'PUT');
