@@ -74,7 +74,7 @@ test('an unknown module and an unknown criterion type are config errors with sug
   const [missing] = await problemsOf('unknown-module.yaml');
   t.regex(missing ?? '', /^unknown-module\.yaml: probes\.db\.module: no probe module "mssql_prob" in .*probes/);
   t.deepEqual(await problemsOf('bad-criterion.yaml'), [
-    'bad-criterion.yaml: probes.elastic.success_criteria.body.type: url_probe has no criterion "re_serch" (did you mean "re_search"?); expected one of re_search, status_in, pass',
+    'bad-criterion.yaml: probes.elastic.success_criteria.body.type: url_probe has no criterion "re_serch" (did you mean "re_search"?); expected one of re_search, status_in, pass, json, max_response_ms',
   ]);
 });
 

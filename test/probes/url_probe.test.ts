@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import zlib from 'node:zlib';
 import test, { type ExecutionContext } from 'ava';
 import urlProbe, { type UrlProbeOptions } from '../../probes/url_probe.ts';
 import { createLogger, silentLogger } from '../../src/log/createLogger.ts';
@@ -132,8 +133,8 @@ test('validate: a Python construct DeadPool cannot run is a config error naming 
     {
       path: ['success_criteria', 'body', 'query'],
       message:
-        're_search pattern "(?i:green) cluster" uses (?i:…) to change case-insensitive matching for part of the pattern, which DeadPool cannot run: ' +
-        'Node 20 has no modifier groups; put the flags at the start of the pattern instead, as (?i)',
+        'expected a Python regular expression DeadPool can run (this one uses (?i:…) to change case-insensitive matching for part of the pattern, which DeadPool cannot run: ' +
+        'Node 20 has no modifier groups; put the flags at the start of the pattern instead, as (?i)), got "(?i:green) cluster"',
     },
   ]);
 });
@@ -183,6 +184,9 @@ test('post sends a string body as is and a map as JSON, with the configured head
   t.is(form.headers['content-type'], 'application/x-www-form-urlencoded');
   t.is(form.headers['x-token'], 's3cret');
   t.is(form.headers['connection'], 'close');
+  t.is(form.headers['user-agent'], 'DeadPool url_probe');
+  t.is(form.headers['accept'], 'application/json, text/plain, */*');
+  t.is(form.headers['accept-encoding'], 'gzip, compress, deflate, br');
 
   const json = await sent({ query_type: 'put', body: { index: 'logs', size: 2 } });
   t.is(json.method, 'PUT');
@@ -282,6 +286,138 @@ test('logs name neither header values nor query strings', async (t) => {
   t.false(text.includes('secret'), text);
 });
 
+test('gzip, deflate and br bodies are decoded before they are judged; a leading BOM is dropped', async (t) => {
+  const text = '{"status":"green"}';
+  const server = await serve(t, (req, res) => {
+    const encoding = req.url!.slice(1);
+    const encoded: Record<string, Buffer> = {
+      gzip: zlib.gzipSync(text),
+      deflate: zlib.deflateSync(text),
+      'raw-deflate': zlib.deflateRawSync(text),
+      br: zlib.brotliCompressSync(text),
+      bom: Buffer.from(`\ufeff${text}`),
+    };
+    res.writeHead(200, encoding === 'bom' ? {} : { 'content-encoding': encoding === 'raw-deflate' ? 'deflate' : encoding });
+    res.end(encoded[encoding]);
+  });
+  for (const encoding of ['gzip', 'deflate', 'raw-deflate', 'br', 'bom']) {
+    const criteria = { body: { type: 're_search', query: '^\\{"status":"green"\\}$' }, green: { type: 'json', query: { path: 'status', equals: 'green' } } };
+    const { result } = await run(options({ url: `${server.origin}/${encoding}` }, criteria));
+    t.true(result.ok, `${encoding}: ${result.reason}`);
+  }
+});
+
+test('a body over 10 MB once decoded fails too', async (t) => {
+  const server = await serve(t, (_req, res) => {
+    res.writeHead(200, { 'content-encoding': 'gzip' });
+    res.end(zlib.gzipSync(Buffer.alloc(10 * 1024 * 1024 + 1, 'a')));
+  });
+  t.deepEqual((await run(options({ url: server.origin }, status200), { timeoutMs: 10_000 })).result, { ok: false, reason: 'body larger than 10 MB' });
+});
+
+// ------------------------------------------------------------------------------------------------- json
+
+const health = {
+  cluster_name: 'dc1',
+  status: 'red',
+  number_of_nodes: 3,
+  timed_out: false,
+  nodes: [{ name: 'es-1', version: '8.15.2' }, { name: 'es-2' }],
+  'dotted.key': 1,
+};
+
+async function jsonServer(t: ExecutionContext): Promise<TestServer> {
+  return serve(t, (req, res) => {
+    res.setHeader('content-type', 'application/json');
+    if (req.url === '/text') res.end('green');
+    else if (req.url === '/empty') res.end();
+    else res.end(JSON.stringify(health));
+  });
+}
+
+const jsonCheck = async (server: TestServer, query: Record<string, unknown>, path = '/'): Promise<CheckResult> =>
+  (await run(options({ url: `${server.origin}${path}` }, { j: { type: 'json', query } }))).result;
+
+test('json equals: the value at the path must be the one given, with its JSON type', async (t) => {
+  const server = await jsonServer(t);
+  t.deepEqual(await jsonCheck(server, { path: 'status', equals: 'green' }), { ok: false, reason: 'json status is "red", expected "green"' });
+  t.true((await jsonCheck(server, { path: 'status', equals: 'red' })).ok);
+  t.true((await jsonCheck(server, { path: 'number_of_nodes', equals: 3 })).ok);
+  t.true((await jsonCheck(server, { path: 'timed_out', equals: false })).ok);
+  t.deepEqual(await jsonCheck(server, { path: 'number_of_nodes', equals: '3' }), { ok: false, reason: 'json number_of_nodes is 3, expected "3"' });
+  t.deepEqual(await jsonCheck(server, { path: 'nodes', equals: 'x' }), { ok: false, reason: 'json nodes is [{"name":"es-1","version":"8.15.2"},{"name":"es-2"}], expected "x"' });
+});
+
+test('json in: the value must be one of the list', async (t) => {
+  const server = await jsonServer(t);
+  t.deepEqual(await jsonCheck(server, { path: 'status', in: ['green', 'yellow'] }), { ok: false, reason: 'json status is "red", expected one of "green", "yellow"' });
+  t.true((await jsonCheck(server, { path: 'status', in: ['green', 'red'] })).ok);
+  t.true((await jsonCheck(server, { path: 'number_of_nodes', in: [3, 5] })).ok);
+});
+
+test('json matches: a Python regular expression searched in the value (other values as JSON text)', async (t) => {
+  const server = await jsonServer(t);
+  t.true((await jsonCheck(server, { path: 'nodes.0.version', matches: '^8\\.\\d+\\.' })).ok);
+  t.deepEqual(await jsonCheck(server, { path: 'status', matches: '(?i)^GRE+N$' }), { ok: false, reason: 'json status is "red", expected to match /(?i)^GRE+N$/' });
+  t.true((await jsonCheck(server, { path: 'number_of_nodes', matches: '^[3-5]$' })).ok);
+});
+
+test('json paths: dotted, numeric segments index lists; a missing value is named', async (t) => {
+  const server = await jsonServer(t);
+  t.true((await jsonCheck(server, { path: 'nodes.1.name', equals: 'es-2' })).ok);
+  t.deepEqual(await jsonCheck(server, { path: 'nodes.2.name', equals: 'es-3' }), { ok: false, reason: 'json nodes.2.name not found' });
+  t.deepEqual(await jsonCheck(server, { path: 'nodes.1.version', equals: '8' }), { ok: false, reason: 'json nodes.1.version not found' });
+  t.deepEqual(await jsonCheck(server, { path: 'nodes.first.name', equals: 'es-1' }), { ok: false, reason: 'json nodes.first.name not found' });
+  t.deepEqual(await jsonCheck(server, { path: 'status.code', equals: 'x' }), { ok: false, reason: 'json status.code not found' });
+  t.deepEqual(await jsonCheck(server, { path: 'toString', equals: 'x' }), { ok: false, reason: 'json toString not found' });
+});
+
+test('json: a body that is not JSON fails, said once for all json criteria', async (t) => {
+  const server = await jsonServer(t);
+  t.deepEqual(await jsonCheck(server, { path: 'status', equals: 'green' }, '/text'), { ok: false, reason: 'body is not JSON' });
+  t.deepEqual(await jsonCheck(server, { path: 'status', equals: 'green' }, '/empty'), { ok: false, reason: 'body is not JSON' });
+  const two = { a: { type: 'json', query: { path: 'status', equals: 'green' } }, b: { type: 'json', query: { path: 'cluster_name', equals: 'dc1' } }, ...status200 };
+  t.deepEqual((await run(options({ url: `${server.origin}/text` }, two))).result, { ok: false, reason: 'body is not JSON' });
+});
+
+test('json criteria join the others: every failure is reported, in config order', async (t) => {
+  const server = await jsonServer(t);
+  const criteria = {
+    status: { type: 'status_in', query: [200] },
+    green: { type: 'json', query: { path: 'status', equals: 'green' } },
+    name: { type: 'json', query: { path: 'cluster_name', equals: 'dc1' } },
+    nodes: { type: 'json', query: { path: 'number_of_nodes', in: [4, 5] } },
+  };
+  t.deepEqual((await run(options({ url: server.origin }, criteria))).result, {
+    ok: false,
+    reason: 'json status is "red", expected "green"; json number_of_nodes is 3, expected one of 4, 5',
+  });
+});
+
+// -------------------------------------------------------------------------------------- max_response_ms
+
+test('max_response_ms: a slower answer fails, saying how slow', async (t) => {
+  const server = await serve(t, (req, res) => {
+    if (req.url === '/slow') setTimeout(() => res.end('ok'), 300);
+    else res.end('ok');
+  });
+  const slow = (await run(options({ url: `${server.origin}/slow` }, { fast: { type: 'max_response_ms', query: 100 }, ...status200 }))).result;
+  t.false(slow.ok);
+  const [, ms] = /^answered in (\d+) ms, more than 100$/.exec(slow.reason) ?? [];
+  t.true(Number(ms) >= 290, slow.reason);
+  t.true((await run(options({ url: `${server.origin}/fast` }, { fast: { type: 'max_response_ms', query: 1500 } }))).result.ok);
+});
+
+test('max_response_ms counts the whole body, not just the headers', async (t) => {
+  const server = await serve(t, (_req, res) => {
+    res.writeHead(200);
+    res.flushHeaders();
+    setTimeout(() => res.end('ok'), 300);
+  });
+  const { result } = await run(options({ url: server.origin }, { fast: { type: 'max_response_ms', query: 150 } }));
+  t.regex(result.reason, /^answered in \d+ ms, more than 150$/);
+});
+
 // --------------------------------------------------------------------------------------------- validate
 
 test('validate fills the seed defaults and returns the timeout in seconds', (t) => {
@@ -289,7 +425,7 @@ test('validate fills the seed defaults and returns the timeout in seconds', (t) 
   t.true(validation.ok);
   if (!validation.ok) return;
   t.is(validation.timeout, 5);
-  t.like(validation.options, { url: 'http://localhost:9200/_cat/health', method: 'get', headers: {}, timeout: 5, insecure: false, criteria: [] });
+  t.deepEqual(validation.options, { query: { url: 'http://localhost:9200/_cat/health', query_type: 'get', header: {}, timeout: 5, insecure: false }, criteria: [] });
 
   const seed = urlProbe.validate({
     query: { url: 'https://es:9200/', header: {}, query_type: 'GET', timeout: 0.5 },
@@ -297,6 +433,12 @@ test('validate fills the seed defaults and returns the timeout in seconds', (t) 
   });
   t.true(seed.ok);
   if (seed.ok) t.is(seed.timeout, 0.5);
+  if (seed.ok) t.is(seed.options.query.query_type, 'get');
+
+  // `header:` left empty in YAML is no headers.
+  const empty = urlProbe.validate({ query: { url: 'http://x/', header: null }, success_criteria: {} });
+  t.true(empty.ok);
+  if (empty.ok) t.deepEqual(empty.options.query.header, {});
 });
 
 test('validate: missing url and missing query', (t) => {
@@ -310,8 +452,9 @@ test('validate: bad url, query_type, timeout, header, body and insecure, all rep
     issuesOf({ url: 'ftp://host/file', query_type: 'fetch', timeout: 0, header: { 'X-Retry': 5, 'Bad Name': 'x' }, body: [1], insecure: 'yes' }),
     [
       { path: ['query', 'url'], message: 'expected an http(s) URL, got "ftp://host/file"' },
-      { path: ['query', 'header', 'X-Retry'], message: 'expected a string (quote it in YAML), got 5' },
-      { path: ['query', 'header', 'Bad Name'], message: "expected a header name of letters, digits and !#$%&'*+-.^_`|~, got \"Bad Name\"" },
+      // Header values are secrets: not even a wrong one is shown.
+      { path: ['query', 'header', 'X-Retry'], message: 'expected a string (quote it in YAML) (the value is a secret: not shown)' },
+      { path: ['query', 'header', 'Bad Name'], message: "bad name, expected a header name of letters, digits and !#$%&'*+-.^_`|~" },
       { path: ['query', 'query_type'], message: 'expected one of get, post, put, head, delete, patch, options, got "fetch"' },
       { path: ['query', 'timeout'], message: 'expected a number of seconds from 0.001 to 3600 (1 h), got 0' },
       { path: ['query', 'body'], message: 'expected a string or a map (sent as JSON), got a list' },
@@ -323,7 +466,7 @@ test('validate: bad url, query_type, timeout, header, body and insecure, all rep
 
 test('validate: a header value with a line break is rejected without echoing it', (t) => {
   t.deepEqual(issuesOf({ url: 'http://x/', header: { Authorization: 'Bearer abc\r\nX-Evil: 1' } }), [
-    { path: ['query', 'header', 'Authorization'], message: 'expected a header value on one line without control characters' },
+    { path: ['query', 'header', 'Authorization'], message: 'expected a header value on one line without control characters (the value is a secret: not shown)' },
   ]);
 });
 
@@ -348,7 +491,7 @@ test('validate: bad regex and bad status_in entries name the criterion', (t) => 
       },
     ),
     [
-      { path: ['success_criteria', 'body', 'query'], message: 'expected a Python regular expression, got "elasticsearch+ (green" (missing ), unterminated subpattern at position 15)' },
+      { path: ['success_criteria', 'body', 'query'], message: 'expected a Python regular expression (missing ), unterminated subpattern at position 15), got "elasticsearch+ (green"' },
       { path: ['success_criteria', 'nobody', 'query'], message: 'missing, expected a regular expression' },
       { path: ['success_criteria', 'status', 'query', 1], message: 'expected a status code (100-599) or a class like "2xx", got "abc"' },
       { path: ['success_criteria', 'status', 'query', 2], message: 'expected a status code (100-599) or a class like "2xx", got 700' },
@@ -358,6 +501,40 @@ test('validate: bad regex and bad status_in entries name the criterion', (t) => 
   );
 });
 
+test('validate: json needs a dotted path and exactly one of equals, in, matches', (t) => {
+  const json = (query: unknown) => ({ j: { type: 'json', query } });
+  t.deepEqual(issuesOf({ url: 'http://x/' }, json(undefined)), [{ path: ['success_criteria', 'j', 'query'], message: 'missing, expected a map like { path: status, equals: green }' }]);
+  t.deepEqual(issuesOf({ url: 'http://x/' }, json('status')), [{ path: ['success_criteria', 'j', 'query'], message: 'expected a map like { path: status, equals: green }, got "status"' }]);
+  t.deepEqual(issuesOf({ url: 'http://x/' }, json({ equals: 'green' })), [{ path: ['success_criteria', 'j', 'query', 'path'], message: 'missing, expected a dotted path like status or nodes.0.name' }]);
+  t.deepEqual(issuesOf({ url: 'http://x/' }, json({ path: 'nodes..name', equals: 'x' })), [
+    { path: ['success_criteria', 'j', 'query', 'path'], message: 'expected a dotted path like status or nodes.0.name, got "nodes..name"' },
+  ]);
+  t.deepEqual(issuesOf({ url: 'http://x/' }, json({ path: 'status' })), [{ path: ['success_criteria', 'j', 'query'], message: 'expected one of equals, in or matches beside path, got a map' }]);
+  t.deepEqual(issuesOf({ url: 'http://x/' }, json({ path: 'status', equals: 'green', in: ['green'] })), [
+    { path: ['success_criteria', 'j', 'query', 'in'], message: 'expected only one of equals, in or matches (equals is given), got a list' },
+  ]);
+  t.deepEqual(issuesOf({ url: 'http://x/' }, json({ path: 'status', in: [] })), [{ path: ['success_criteria', 'j', 'query', 'in'], message: 'expected a list of values like [green, yellow], got an empty list' }]);
+  t.deepEqual(issuesOf({ url: 'http://x/' }, json({ path: 'status', equals: { a: 1 } })), [{ path: ['success_criteria', 'j', 'query', 'equals'], message: 'expected a string, a number or True/False, got a map' }]);
+  t.deepEqual(issuesOf({ url: 'http://x/' }, json({ path: 'status', matches: 'gr(een' })), [
+    { path: ['success_criteria', 'j', 'query', 'matches'], message: 'expected a Python regular expression (missing ), unterminated subpattern at position 2), got "gr(een"' },
+  ]);
+  t.deepEqual(issuesOf({ url: 'http://x/' }, json({ path: 'status', equal: 'green' })), [
+    { path: ['success_criteria', 'j', 'query', 'equal'], message: 'unknown key (did you mean "equals"?); expected one of path, equals, in, matches' },
+    { path: ['success_criteria', 'j', 'query'], message: 'expected one of equals, in or matches beside path, got a map' },
+  ]);
+});
+
+test('validate: max_response_ms is a positive number of milliseconds, under the timeout', (t) => {
+  const max = (query: unknown) => ({ m: { type: 'max_response_ms', query } });
+  t.deepEqual(issuesOf({ url: 'http://x/' }, max(undefined)), [{ path: ['success_criteria', 'm', 'query'], message: 'missing, expected a number of milliseconds above 0, like 500' }]);
+  t.deepEqual(issuesOf({ url: 'http://x/' }, max('500ms')), [{ path: ['success_criteria', 'm', 'query'], message: 'expected a number of milliseconds above 0, like 500, got "500ms"' }]);
+  t.deepEqual(issuesOf({ url: 'http://x/' }, max(0)), [{ path: ['success_criteria', 'm', 'query'], message: 'expected a number of milliseconds above 0, like 500, got 0' }]);
+  t.deepEqual(issuesOf({ url: 'http://x/', timeout: 2 }, max(2000)), [
+    { path: ['success_criteria', 'm', 'query'], message: 'expected less than the timeout (2000 ms): a slower answer times out first, got 2000' },
+  ]);
+  t.true(urlProbe.validate({ query: { url: 'http://x/', timeout: 2 }, success_criteria: max(1999) }).ok);
+});
+
 test('validate: criterion types it does not know are left to the config loader', (t) => {
   const validation = urlProbe.validate({ query: { url: 'http://x/' }, success_criteria: { rows: { type: 'exists', query: {} } } });
   t.true(validation.ok);
@@ -365,5 +542,5 @@ test('validate: criterion types it does not know are left to the config loader',
 
 test('the module describes itself', (t) => {
   t.is(urlProbe.name, 'url_probe');
-  t.deepEqual([...urlProbe.criteria], ['re_search', 'status_in', 'pass']);
+  t.deepEqual([...urlProbe.criteria], ['re_search', 'status_in', 'pass', 'json', 'max_response_ms']);
 });
