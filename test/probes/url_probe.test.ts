@@ -54,7 +54,8 @@ interface Run {
 
 async function run(
   opts: UrlProbeOptions,
-  { timeoutMs = 2000, signal = new AbortController().signal, log = silentLogger }: { timeoutMs?: number; signal?: AbortSignal; log?: Logger } = {},
+  // Generous unless a test is about the deadline: a loaded 2-core machine can take seconds over a local exchange.
+  { timeoutMs = 10_000, signal = new AbortController().signal, log = silentLogger }: { timeoutMs?: number; signal?: AbortSignal; log?: Logger } = {},
 ): Promise<Run> {
   const started = performance.now();
   const result = await urlProbe.check({ probe: 'test', options: opts, signal, timeoutMs, log });
