@@ -35,7 +35,7 @@ import { secret } from '../src/probe-api/secret.ts';
 import type { CheckResult } from '../src/probe-api/types.ts';
 import { timeoutReason } from '../src/probe-kit/deadline.ts';
 import { boolean, timeoutSeconds } from '../src/probe-kit/options.ts';
-import { compilePythonRegex } from '../src/probe-kit/pythonRegex.ts';
+import { pythonPattern } from '../src/probe-kit/pythonPattern.ts';
 
 const DEFAULT_TIMEOUT_S = 10;
 /** Output kept per stream; the rest is drained and dropped. */
@@ -111,16 +111,7 @@ const exitCode = z.int({ error: EXIT_CODE_EXPECTED }).min(0, { error: EXIT_CODE_
 
 const criteria = {
   exit_in: z.array(exitCode, { error: 'expected a list of exit codes like [0, 1]' }).min(1, { error: 'expected a list of exit codes like [0, 1]' }),
-  re_search: z.string({ error: 'expected a regular expression' }).min(1, { error: 'expected a regular expression' }).transform((pattern, ctx) => {
-    const compiled = compilePythonRegex(pattern);
-    if (compiled.ok) return { pattern, regex: compiled.regex };
-    ctx.addIssue({
-      code: 'custom',
-      input: pattern,
-      message: compiled.kind === 'invalid' ? `expected a Python regular expression (${compiled.message})` : `expected a Python regular expression DeadPool can run (this one ${compiled.message})`,
-    });
-    return z.NEVER;
-  }),
+  re_search: pythonPattern,
 };
 
 // ---------------------------------------------------------------------------------------------- running

@@ -24,33 +24,13 @@ import { z } from 'zod';
 import { defineProbe } from '../src/probe-api/defineProbe.ts';
 import { hostPort } from '../src/probe-kit/networkReason.ts';
 import { boolean, host, noQuery, port, timeoutSeconds } from '../src/probe-kit/options.ts';
-import { compilePythonRegex } from '../src/probe-kit/pythonRegex.ts';
+import { pythonPattern } from '../src/probe-kit/pythonPattern.ts';
 import { socketCheck, socketFailureReason } from '../src/probe-kit/socketCheck.ts';
 
 /** The most of a banner read and judged. */
 const MAX_BANNER_BYTES = 4096;
 /** The most of a banner shown in a reason, in characters. */
 const SHOWN_BANNER_CHARS = 60;
-
-const REGEX_EXPECTED = 'expected a regular expression';
-
-/** A Python pattern, compiled once at load; the reasons quote it as written. */
-const pythonPattern = z
-  .string({ error: REGEX_EXPECTED })
-  .min(1, { error: REGEX_EXPECTED })
-  .transform((pattern, ctx) => {
-    const compiled = compilePythonRegex(pattern);
-    if (compiled.ok) return { pattern, regex: compiled.regex };
-    ctx.issues.push({
-      code: 'custom',
-      input: pattern,
-      message:
-        compiled.kind === 'invalid'
-          ? `expected a Python regular expression (${compiled.message})`
-          : `expected a Python regular expression DeadPool can run; this one ${compiled.message}`,
-    });
-    return z.NEVER;
-  });
 
 const query = z.strictObject({
   host,

@@ -46,7 +46,7 @@ import type { CheckResult, OptionIssue } from '../src/probe-api/types.ts';
 import { timeoutReason, untilAborted } from '../src/probe-kit/deadline.ts';
 import { hostPort, networkReason } from '../src/probe-kit/networkReason.ts';
 import { boolean, noQuery, timeoutSeconds } from '../src/probe-kit/options.ts';
-import { compilePythonRegex } from '../src/probe-kit/pythonRegex.ts';
+import { pythonPattern } from '../src/probe-kit/pythonPattern.ts';
 
 const METHODS = ['get', 'post', 'put', 'head', 'delete', 'patch', 'options'] as const;
 type Method = (typeof METHODS)[number];
@@ -106,26 +106,6 @@ const query = z.strictObject(
   },
   { error: 'expected a map with at least url' },
 );
-
-const REGEX_EXPECTED = 'expected a regular expression';
-
-/** A Python pattern, compiled once at load; reasons quote it as written. Worded as tcp_probe's and exec_probe's. */
-const pythonPattern = z
-  .string({ error: REGEX_EXPECTED })
-  .min(1, { error: REGEX_EXPECTED })
-  .transform((pattern, ctx) => {
-    const compiled = compilePythonRegex(pattern);
-    if (compiled.ok) return { pattern, regex: compiled.regex };
-    ctx.issues.push({
-      code: 'custom',
-      input: pattern,
-      message:
-        compiled.kind === 'invalid'
-          ? `expected a Python regular expression (${compiled.message})`
-          : `expected a Python regular expression DeadPool can run (this one ${compiled.message})`,
-    });
-    return z.NEVER;
-  });
 
 /** One entry of `status_in`, kept as written (`200`, `"2xx"`) so reasons quote the config. */
 type StatusEntry = number | string;
