@@ -71,7 +71,7 @@ function blackboxConfig(): string {
  * `concurrency` at once over kept-alive connections (a send that finds them all busy waits and is
  * counted late), and counts the answers. Runs in the bench process: its CPU is not counted.
  */
-function startDriver(url: string, rate: number, concurrency: number): { stop(): Promise<void>; completed(): number; failed(): number; errors(): number; late(): number } {
+export function startDriver(url: string, rate: number, concurrency: number): { stop(): Promise<void>; completed(): number; failed(): number; errors(): number; late(): number } {
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
   let inFlight = 0;
   let sent = 0;
@@ -129,7 +129,7 @@ function startDriver(url: string, rate: number, concurrency: number): { stop(): 
   };
 }
 
-async function startBlackbox(dir: string): Promise<{ child: Child; origin: string }> {
+export async function startBlackbox(dir: string): Promise<{ child: Child; origin: string }> {
   const config = path.join(dir, 'blackbox.yml');
   await writeFile(config, blackboxConfig());
   const port = await freePort();

@@ -34,6 +34,8 @@ export interface ExecResult extends ExecOptions {
   zombieLongestMs: number;
   /** Zombies present at the end of the window and still there LEAK_CONFIRM_MS later: never reaped (a zombie exists for a moment between a child's exit and its reaping, longer while the watcher's event loop is busy). */
   zombiesAtEnd: number;
+  /** The state file's age (now − written_at) at its oldest in the samples, ms: the watcher rewrites it every 0.5 s, and the responder fails closed once it is older than the smallest period + timeout + stale_grace (here 1 + 10 + 5 s). */
+  stateAgeMaxMs: number;
   downAtEnd: number;
   reasons: string[];
 }
@@ -58,10 +60,13 @@ export async function measureExec(options: ExecOptions): Promise<ExecResult> {
     let zombieSamples = 0;
     const firstSeen = new Map<number, number>();
     let zombieLongestMs = 0;
+    let stateAgeMaxMs = 0;
     const w = await watcherWindow(deadpool, {
       windowS: options.windowS,
       sampleEveryMs: 50,
-      sample: () => {
+      sample: async () => {
+        const state = await deadpool.readState();
+        if (state) stateAgeMaxMs = Math.max(stateAgeMaxMs, Date.now() - state.written_at);
         zombieSamples++;
         const now = performance.now();
         const zombies = zombieChildren(pid);
@@ -89,6 +94,7 @@ export async function measureExec(options: ExecOptions): Promise<ExecResult> {
       zombieSamples,
       zombieLongestMs: round(zombieLongestMs),
       zombiesAtEnd,
+      stateAgeMaxMs: round(stateAgeMaxMs),
       downAtEnd: w.downAtEnd,
       reasons: w.reasons,
     };

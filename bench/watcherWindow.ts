@@ -43,7 +43,7 @@ const finite = (value: number): number | null => (Number.isFinite(value) ? value
  * The watcher's next state file write after `after` (epoch ms): the window's ends are taken at a
  * write, so that the checks it counts and the CPU read right after cover the same time.
  */
-async function nextState(deadpool: Deadpool, after: number, timeoutMs = 15_000): Promise<WatcherState> {
+async function nextState(deadpool: Deadpool, after: number, timeoutMs = 60_000): Promise<WatcherState> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const s = await deadpool.readState();
