@@ -1,4 +1,3 @@
-import { readProcStats } from './readProcStats.ts';
 import { startBenchPostgres } from './startBenchPostgres.ts';
 import { startDeadpool, waitForFirstRound, type ModuleProbeDef } from './startDeadpool.ts';
 import { round, sleep } from './stats.ts';
@@ -49,14 +48,13 @@ export async function measureSql(options: SqlOptions): Promise<SqlResult> {
       await waitForFirstRound(deadpool, options.probes, 120_000);
       await sleep(options.warmupS * 1000);
       const samples: number[] = [];
-      const server0 = readProcStats(postmaster);
       const w = await watcherWindow(deadpool, {
         windowS: options.windowS,
         sampleEveryMs: 100,
+        others: { server: postmaster },
         sample: async () => void samples.push(await pg.connections()),
       });
-      const server1 = readProcStats(postmaster);
-      const serverCpu = server1.cpuSeconds + server1.childrenCpuSeconds - server0.cpuSeconds - server0.childrenCpuSeconds;
+      const serverCpu = w.othersCpuSeconds['server']!;
       const sorted = [...samples].sort((a, b) => a - b);
       return {
         ...options,

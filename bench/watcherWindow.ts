@@ -6,7 +6,7 @@ import { round, sleep } from './stats.ts';
 
 export interface WindowOptions {
   windowS: number;
-  /** Other processes whose CPU (utime + stime) is taken over the same window. */
+  /** Other processes whose CPU is taken over the same window: utime + stime, plus cutime + cstime (their reaped children's, e.g. PostgreSQL's per-connection backends). */
   others?: Record<string, number>;
   /** Called every `sampleEveryMs` during the window (zombies, connection counts…). */
   sample?: () => void | Promise<void>;
@@ -24,7 +24,7 @@ export interface WindowResult {
   cpuSeconds: number;
   /** CPU of the watcher's children it reaped during the window (cutime + cstime), seconds. */
   childrenCpuSeconds: number;
-  /** Others' CPU over the same window, seconds. */
+  /** Others' CPU over the same window (with their reaped children's), seconds. */
   othersCpuSeconds: Record<string, number>;
   /** Checks started in the window (the drift histogram's total, diffed). */
   checks: number;
@@ -63,7 +63,11 @@ export async function watcherWindow(deadpool: Deadpool, options: WindowOptions):
   const others = Object.entries(options.others ?? {});
   const s0 = await nextState(deadpool, Date.now());
   const p0 = readProcStats(pid);
-  const o0 = others.map(([, otherPid]) => readProcStats(otherPid).cpuSeconds);
+  const withChildren = (otherPid: number): number => {
+    const p = readProcStats(otherPid);
+    return p.cpuSeconds + p.childrenCpuSeconds;
+  };
+  const o0 = others.map(([, otherPid]) => withChildren(otherPid));
   const t0 = performance.now();
   options.atStart?.();
   const end = t0 + options.windowS * 1000;
@@ -74,7 +78,7 @@ export async function watcherWindow(deadpool: Deadpool, options: WindowOptions):
   }
   const s1 = await nextState(deadpool, Date.now());
   const p1 = readProcStats(pid);
-  const o1 = others.map(([, otherPid]) => readProcStats(otherPid).cpuSeconds);
+  const o1 = others.map(([, otherPid]) => withChildren(otherPid));
   const seconds = (performance.now() - t0) / 1000;
   options.atEnd?.();
   const counts = s1.drift!.counts.map((n, i) => n - (s0.drift!.counts[i] ?? 0));
