@@ -3,7 +3,7 @@
  * Starts the real processes — `deadpool watcher`, `deadpool web`, local backends, a bare
  * node:http baseline, wrk — measures, prints a table and writes bench/results/latest.json.
  *
- *   npm run bench                          everything (about 6 minutes)
+ *   npm run bench                          everything (about 9 minutes)
  *   npm run bench -- --only flood,lies     some sections: throughput, flood, detection, propagation, lies, scale, blackbox, exec, sql
  *   npm run bench -- --quick               fewer rounds and shorter windows (a smoke test, not figures)
  */
