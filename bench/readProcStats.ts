@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** Linux's USER_HZ: /proc/<pid>/stat counts CPU time in 1/100 s on every platform Node supports. */
 const CLK_TCK = 100;
@@ -6,6 +6,8 @@ const CLK_TCK = 100;
 export interface ProcStats {
   /** utime + stime of the process (all its threads), in seconds. */
   cpuSeconds: number;
+  /** cutime + cstime: CPU of its children (and theirs) that it has waited for, in seconds. */
+  childrenCpuSeconds: number;
   /** Resident set size (VmRSS), in MB (10^6 bytes). */
   rssMb: number;
 }
@@ -17,12 +19,31 @@ export function readProcStats(pid: number): ProcStats {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   // After the name, field 3 (state) is index 0, so utime (field 14) is index 11 and stime index 12.
   const ticks = Number(fields[11]) + Number(fields[12]);
+  const childTicks = Number(fields[13]) + Number(fields[14]);
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const rssKb = Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? Number.NaN);
-  return { cpuSeconds: ticks / CLK_TCK, rssMb: (rssKb * 1024) / 1e6 };
+  return { cpuSeconds: ticks / CLK_TCK, childrenCpuSeconds: childTicks / CLK_TCK, rssMb: (rssKb * 1024) / 1e6 };
 }
 
 /** CPU use of a process over a window, as % of one core. */
 export function cpuPercent(before: ProcStats, after: ProcStats, seconds: number): number {
   return ((after.cpuSeconds - before.cpuSeconds) / seconds) * 100;
+}
+
+/** The pids of `parent`'s children in state Z (exited, not yet waited for), from /proc. */
+export function zombieChildren(parent: number): number[] {
+  const zombies: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // gone meanwhile
+    }
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // state is field 3 (index 0), ppid field 4 (index 1).
+    if (fields[0] === 'Z' && Number(fields[1]) === parent) zombies.push(Number(entry));
+  }
+  return zombies;
 }

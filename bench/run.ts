@@ -3,21 +3,26 @@
  * Starts the real processes — `deadpool watcher`, `deadpool web`, local backends, a bare
  * node:http baseline, wrk — measures, prints a table and writes bench/results/latest.json.
  *
- *   npm run bench                          everything (about 6 minutes)
- *   npm run bench -- --only flood,lies     some sections: throughput, flood, detection, propagation, lies, scale
+ *   npm run bench                          everything (about 9 minutes)
+ *   npm run bench -- --only flood,lies     some sections: throughput, flood, detection, propagation, lies, scale, blackbox, exec, sql
  *   npm run bench -- --quick               fewer rounds and shorter windows (a smoke test, not figures)
  */
 import { mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { ensureBlackbox } from './ensureBlackbox.ts';
 import { ensureWrk } from './ensureWrk.ts';
 import { forkServer } from './forkServer.ts';
 import { formatTable, type Row } from './formatTable.ts';
 import { machineInfo } from './machineInfo.ts';
+import { measureBlackbox, type BlackboxResult } from './measureBlackbox.ts';
 import { measureDetection, type DetectionResult } from './measureDetection.ts';
+import { measureExec, type ExecResult } from './measureExec.ts';
 import { measureFixedRateLatency, type FixedRateResult } from './measureFixedRateLatency.ts';
 import { measureFlagPropagation, type PropagationResult } from './measureFlagPropagation.ts';
 import { measureLies, type LiesResult } from './measureLies.ts';
 import { measureRssFloors, type RssFloors } from './measureRssFloors.ts';
+import { measureSql, type SqlResult } from './measureSql.ts';
 import { measureThroughput, type ThroughputResult } from './measureThroughput.ts';
 import { measureWatcherScale, type ScaleResult } from './measureWatcherScale.ts';
 import { readProcStats } from './readProcStats.ts';
@@ -27,7 +32,7 @@ import { startDc } from './startDc.ts';
 import { TOKEN } from './startDeadpool.ts';
 import { round } from './stats.ts';
 
-const SECTIONS = ['throughput', 'flood', 'detection', 'propagation', 'lies', 'scale'] as const;
+const SECTIONS = ['throughput', 'flood', 'detection', 'propagation', 'lies', 'scale', 'blackbox', 'exec', 'sql'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const args = process.argv.slice(2);
@@ -44,7 +49,21 @@ const wanted = (section: Section): boolean => only === undefined || only.has(sec
 
 /** Every duration and count of the full run, and of --quick. */
 const PLAN = quick
-  ? { rounds: 2, runS: 2, latencyRounds: 1, latencyRunS: 3, flips: 6, cycles: 5, sustainedS: 5, frozenS: 8, removals: 2, scale: [{ probes: 1000, periodS: 1, warmupS: 2, windowS: 5 }] }
+  ? {
+      rounds: 2,
+      runS: 2,
+      latencyRounds: 1,
+      latencyRunS: 3,
+      flips: 6,
+      cycles: 5,
+      sustainedS: 5,
+      frozenS: 8,
+      removals: 2,
+      scale: [{ probes: 1000, periodS: 1, warmupS: 2, windowS: 5 }],
+      blackbox: { checksPerS: 1000, warmupS: 2, rounds: 1, windowS: 5, concurrency: 1000 },
+      exec: { probes: 100, periodS: 1, warmupS: 2, windowS: 5 },
+      sql: { probes: 100, periodS: 1, warmupS: 2, windowS: 5 },
+    }
   : {
       rounds: 5,
       runS: 5,
@@ -59,6 +78,9 @@ const PLAN = quick
         { probes: 1000, periodS: 1, warmupS: 3, windowS: 15 },
         { probes: 10_000, periodS: 10, warmupS: 20, windowS: 30 },
       ],
+      blackbox: { checksPerS: 1000, warmupS: 5, rounds: 3, windowS: 10, concurrency: 1000 },
+      exec: { probes: 100, periodS: 1, warmupS: 3, windowS: 15 },
+      sql: { probes: 100, periodS: 1, warmupS: 3, windowS: 15 },
     };
 
 const CONNECTIONS = 32;
@@ -80,6 +102,11 @@ interface Results {
   propagation?: PropagationResult;
   lies?: LiesResult;
   scale?: ScaleResult[];
+  blackbox?: BlackboxResult;
+  exec?: ExecResult;
+  sql?: SqlResult;
+  /** The 1/5/15-minute load average as each of these sections started (the machine is shared). */
+  loadAtStart: Record<string, number[]>;
   /** Sections that failed, with why: the others still ran. */
   errors: Record<string, string>;
   table?: Row[];
@@ -98,7 +125,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 async function main(): Promise<void> {
   const started = performance.now();
   const wrk = ensureWrk(log);
-  const results: Results = { startedAt: new Date().toISOString(), quick, machine: machineInfo(wrk), errors: {} };
+  const results: Results = { startedAt: new Date().toISOString(), quick, machine: machineInfo(wrk), loadAtStart: {}, errors: {} };
   /** Runs one measurement; a failure is recorded and reported, and the next one still runs. */
   const attempt = async (name: string, body: () => Promise<void>): Promise<void> => {
     try {
@@ -199,6 +226,43 @@ async function main(): Promise<void> {
     }
   }
 
+  const load = (section: string): string => {
+    const l = os.loadavg().map((n) => round(n, 2));
+    results.loadAtStart[section] = l;
+    return `load ${l.join(' ')}`;
+  };
+
+  if (wanted('blackbox')) {
+    await attempt('blackbox', async () => {
+      const version = ensureBlackbox(log);
+      const b = PLAN.blackbox;
+      log(`blackbox: ${b.checksPerS} url probes at 1 s and ${version} driven at ${b.checksPerS} probes/s, same backend and criterion; ${b.rounds} windows of ${b.windowS} s (${load('blackbox')})`);
+      results.blackbox = await measureBlackbox(b, version);
+      const r = results.blackbox;
+      log(`  CPU per check: watcher ${r.deadpoolUsPerCheck} µs (${r.deadpoolChecksPerS} checks/s), blackbox_exporter ${r.blackboxUsPerCheck} µs (${r.blackboxChecksPerS} checks/s); ratio ${r.ratio} (rounds ${r.rounds_.map((x) => x.ratio).join(', ')}); blackbox failed ${r.blackboxFailed}, errors ${r.blackboxErrors}; watcher ${r.deadpoolDownAtEnd} down`);
+    });
+  }
+
+  if (wanted('exec')) {
+    await attempt('exec', async () => {
+      const e = PLAN.exec;
+      log(`exec: ${e.probes} exec_probe probes at period ${e.periodS} s (#!/bin/sh, exit 0), ${e.warmupS} s warm-up, ${e.windowS} s window (${load('exec')})`);
+      results.exec = await measureExec(e);
+      const r = results.exec;
+      log(`  CPU ${round(r.watcherCpuPercent + r.childrenCpuPercent, 1)} % (watcher ${r.watcherCpuPercent} %, children ${r.childrenCpuPercent} %; ${r.cpuPerCheckUs} µs per check), ${r.checksPerS} checks/s, drift p50 ${ms(r.driftP50Ms)} p99 ${ms(r.driftP99Ms)}; zombies: at most ${r.zombiesMaxSeen} at once in ${r.zombieSamples} samples, longest ${r.zombieLongestMs} ms, left ${r.zombiesAtEnd}; state file ${r.stateAgeMaxMs} ms old at most; ${r.downAtEnd} down`);
+    });
+  }
+
+  if (wanted('sql')) {
+    await attempt('sql', async () => {
+      const q = PLAN.sql;
+      log(`sql: ${q.probes} sql_probe probes (postgres, SELECT 1) at period ${q.periodS} s against a local PostgreSQL, ${q.warmupS} s warm-up, ${q.windowS} s window (${load('sql')})`);
+      results.sql = await measureSql(q);
+      const r = results.sql;
+      log(`  watcher CPU ${r.watcherCpuPercent} % (${r.cpuPerCheckUs} µs per check), server ${r.serverCpuPercent} %, ${r.checksPerS} checks/s, drift p99 ${ms(r.driftP99Ms)}; connections at most ${r.connectionsMax} (median ${r.connectionsMedian}, ${r.connectionSamples} samples, max_connections ${r.maxConnections}); ${r.downAtEnd} down${r.reasons.length ? `: ${r.reasons.join(' | ')}` : ''}`);
+    });
+  }
+
   results.durationS = round((performance.now() - started) / 1000);
   results.table = table(results);
   const out = fileURLToPath(new URL('results/latest.json', import.meta.url));
@@ -258,6 +322,29 @@ function table(r: Results): Row[] {
   if (r.responderRssMb) {
     const rss = Math.max(r.responderRssMb.afterThroughput, r.responderRssMb.afterFlood ?? 0);
     rows.push({ measure: '7. responder RSS after the throughput (and flood) runs (idle before)', value: `${rss} MB (${r.responderRssMb.idle} MB)`, target: '≤ 80 MB', pass: rss <= 80 });
+  }
+  if (r.blackbox) {
+    const b = r.blackbox;
+    rows.push({
+      measure: `8. CPU per HTTP check, watcher / blackbox_exporter (${b.deadpoolChecksPerS} / ${b.blackboxChecksPerS} checks/s)`,
+      value: `${b.ratio} (${b.deadpoolUsPerCheck} / ${b.blackboxUsPerCheck} µs)`,
+      target: '≤ 1.0',
+      pass: b.ratio <= 1 && b.blackboxFailed === 0 && b.blackboxErrors === 0 && b.deadpoolDownAtEnd === 0,
+    });
+  }
+  if (r.exec) {
+    const e = r.exec;
+    const what = `9. ${e.probes} exec probes at ${e.periodS} s`;
+    rows.push({ measure: `${what}: CPU, watcher + children (${e.checksPerS} checks/s)`, value: `${round(e.watcherCpuPercent + e.childrenCpuPercent, 1)} % (${e.watcherCpuPercent} + ${e.childrenCpuPercent} %; ${e.cpuPerCheckUs} µs per check)`, target: '', pass: undefined });
+    rows.push({ measure: `${what}: schedule drift p99 (p50)`, value: `${ms(e.driftP99Ms)} (${ms(e.driftP50Ms)})`, target: '', pass: undefined });
+    rows.push({ measure: `${what}: state file age, max seen (rewritten every 0.5 s)`, value: `${e.stateAgeMaxMs} ms`, target: '', pass: undefined });
+    rows.push({ measure: `${what}: zombies left (most at once; longest seen)`, value: `${e.zombiesAtEnd} (${e.zombiesMaxSeen}; ${e.zombieLongestMs} ms)`, target: '0', pass: e.zombiesAtEnd === 0 });
+  }
+  if (r.sql) {
+    const q = r.sql;
+    const what = `10. ${q.probes} sql probes at ${q.periodS} s (postgres, SELECT 1)`;
+    rows.push({ measure: `${what}: watcher CPU (${q.checksPerS} checks/s)`, value: `${q.watcherCpuPercent} % (${q.cpuPerCheckUs} µs per check; server ${q.serverCpuPercent} %; ${q.downAtEnd} down)`, target: '', pass: undefined });
+    rows.push({ measure: `${what}: server connections, max of ${q.connectionSamples} samples (median)`, value: `${q.connectionsMax} (${q.connectionsMedian})`, target: `≤ ${q.probes}`, pass: q.connectionsMax <= q.probes });
   }
   for (const [section, message] of Object.entries(r.errors)) rows.push({ measure: `${section}: did not complete`, value: message.slice(0, 80), target: '', pass: false });
   return rows;

@@ -20,10 +20,23 @@ export interface ProbeDef {
   timeout?: number;
   fall?: number;
   rise?: number;
+  /** `success_criteria` as a YAML flow map, e.g. `{ status: { type: status_in, query: [200] } }`. */
+  criteria?: string;
+}
+
+/** A probe of another module: its `query` (and criteria) written as YAML flow maps. */
+export interface ModuleProbeDef {
+  name: string;
+  module: string;
+  /** Seconds. */
+  period: number;
+  /** The `query` map as YAML flow, e.g. `{ command: ['/tmp/ok.sh'] }`. */
+  query: string;
+  criteria?: string;
 }
 
 export interface DeadpoolOptions {
-  probes: readonly ProbeDef[];
+  probes: readonly (ProbeDef | ModuleProbeDef)[];
   /** Which processes to start (both by default). */
   watcher?: boolean;
   web?: boolean;
@@ -46,12 +59,14 @@ export interface Deadpool {
 }
 
 /** The `probes:` section, one flow-style line per probe (10,000 probes make a 1 MB file). */
-function probesYaml(probes: readonly ProbeDef[]): string {
+function probesYaml(probes: readonly (ProbeDef | ModuleProbeDef)[]): string {
   return probes
     .map((p) => {
+      const criteria = p.criteria === undefined ? '' : `, success_criteria: ${p.criteria}`;
+      if ('module' in p) return `  ${p.name}: { module: ${p.module}, period: ${p.period}, query: ${p.query}${criteria} }\n`;
       const extra = `${p.fall ? `, fall: ${p.fall}` : ''}${p.rise ? `, rise: ${p.rise}` : ''}`;
       const timeout = p.timeout === undefined ? '' : `, timeout: ${p.timeout}`;
-      return `  ${p.name}: { module: url_probe, period: ${p.period}${extra}, query: { url: '${p.url}'${timeout} } }\n`;
+      return `  ${p.name}: { module: url_probe, period: ${p.period}${extra}, query: { url: '${p.url}'${timeout} }${criteria} }\n`;
     })
     .join('');
 }
