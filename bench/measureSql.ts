@@ -1,4 +1,4 @@
-import { startBenchPostgres } from './startBenchPostgres.ts';
+import { startPostgres } from '../test/helpers/postgres.ts';
 import { startDeadpool, waitForFirstRound, type ModuleProbeDef } from './startDeadpool.ts';
 import { round, sleep } from './stats.ts';
 import { watcherWindow } from './watcherWindow.ts';
@@ -31,14 +31,14 @@ export interface SqlResult extends SqlOptions {
 
 /**
  * `deadpool watcher` alone with N sql_probe probes (`driver: postgres`, `SELECT 1`) against a
- * PostgreSQL 15 of its own (startBenchPostgres: 127.0.0.1, scram-sha-256 over TCP, run as
+ * PostgreSQL 15 of its own (test/helpers/postgres.ts: 127.0.0.1, scram-sha-256 over TCP, run as
  * nobody under root, max_connections = probes + 20). Over a window: the watcher's CPU, the server's
  * CPU, and the probes' connections open on the server, counted every 100 ms through a separate
  * client (the superuser, over the unix socket).
  */
 export async function measureSql(options: SqlOptions): Promise<SqlResult> {
   // Room for every probe's connection at once and more: the server must not be what caps the count.
-  const pg = await startBenchPostgres(options.probes + 20);
+  const pg = await startPostgres({ maxConnections: options.probes + 20 });
   try {
     const postmaster = pg.pid;
     const query = `{ driver: postgres, server: 127.0.0.1, port: ${pg.port}, user: ${pg.user}, pass: '${pg.password}', db_name: ${pg.database}, query: 'SELECT 1' }`;

@@ -19,6 +19,9 @@ export interface PostgresServer {
   admin(sql: string): Promise<Record<string, unknown>[]>;
   /** Connections of `user` open on the server now. */
   connections(): Promise<number>;
+  /** The postmaster's pid: its cutime + cstime grow by each ended connection's backend (the bench reads them). */
+  pid: number;
+  maxConnections: number;
   stop(): Promise<void>;
 }
 
@@ -27,7 +30,8 @@ export interface PostgresServer {
  * socket too), run as `nobody` when the tests run as root. TCP logins need a password; TLS is
  * offered with test/fixtures/tls's self-signed certificate for 127.0.0.1.
  */
-export async function startPostgres(): Promise<PostgresServer> {
+/** `maxConnections`: 30 keeps the tests light; the bench asks for more, or the server would cap the connections it counts. */
+export async function startPostgres({ maxConnections = 30 }: { maxConnections?: number } = {}): Promise<PostgresServer> {
   const dir = await serverFolder('deadpool-pg-');
   const user = unprivileged();
   const pwfile = path.join(dir, 'superuser-password');
@@ -45,7 +49,7 @@ export async function startPostgres(): Promise<PostgresServer> {
   const port = await freePort();
   const server = startProcess(
     path.join(BIN, 'postgres'),
-    ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'max_connections=30', '-c', 'ssl=on', '-c', `ssl_cert_file=${cert}`, '-c', `ssl_key_file=${key}`],
+    ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', `max_connections=${maxConnections}`, '-c', 'ssl=on', '-c', `ssl_cert_file=${cert}`, '-c', `ssl_key_file=${key}`],
     dir,
   );
   const stop = async (): Promise<void> => {
@@ -85,6 +89,8 @@ export async function startPostgres(): Promise<PostgresServer> {
       database: 'app',
       admin: run,
       connections: async () => Number((await run(`SELECT count(*) AS n FROM pg_stat_activity WHERE usename = 'deadpool'`))[0]?.['n']),
+      pid: server.child.pid!,
+      maxConnections,
       stop: async () => {
         await admin.end().catch(() => undefined);
         await stop();
