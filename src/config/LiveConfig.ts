@@ -1,8 +1,7 @@
 import { watch, type FSWatcher } from 'chokidar';
-import { readdir, stat } from 'node:fs/promises';
-import path from 'node:path';
 import type { Logger } from '../log/Logger.ts';
 import { ConfigError } from './ConfigError.ts';
+import { modulesStamp, scriptsStamp } from './folderStamps.ts';
 import { fileStamp, type ConfigFile } from './readConfig.ts';
 
 export interface HangupSource {
@@ -27,31 +26,6 @@ export interface LiveConfigDeps<T extends ConfigFile> {
   debounceMs?: number;
   /** How often the module folders are looked at for new or edited modules. */
   modulePollMs?: number;
-}
-
-/** Names, sizes and mtimes of the module files in `folders`: changes when a module is dropped, edited or removed. */
-async function modulesSignature(folders: readonly string[]): Promise<string> {
-  const parts: string[] = [];
-  for (const folder of folders) {
-    const names = await readdir(folder).catch(() => [] as string[]);
-    for (const name of names.filter((n) => /\.(m?ts|m?js|cjs)$/.test(n)).sort()) {
-      const info = await stat(path.join(folder, name)).catch(() => undefined);
-      parts.push(`${folder}/${name}:${info?.mtimeMs ?? '-'}:${info?.size ?? '-'}`);
-    }
-  }
-  return parts.join('\n');
-}
-
-/** Every file's name, size, mtime and mode in `folders`: a `chmod +x` changes it too. */
-async function scriptsSignature(folders: readonly string[]): Promise<string> {
-  const parts: string[] = [];
-  for (const folder of folders) {
-    for (const name of (await readdir(folder).catch(() => [] as string[])).sort()) {
-      const info = await stat(path.join(folder, name)).catch(() => undefined);
-      parts.push(`${folder}/${name}:${info?.mtimeMs ?? '-'}:${info?.size ?? '-'}:${info?.mode ?? '-'}`);
-    }
-  }
-  return parts.join('\n');
 }
 
 /**
@@ -91,8 +65,11 @@ export class LiveConfig<T extends ConfigFile> {
     const modules = this.#deps.moduleFolders ?? [];
     const scripts = this.#deps.scriptFolders ?? [];
     if (modules.length + scripts.length > 0) {
-      const signature = async (): Promise<string> => `${await modulesSignature(modules)}\n${await scriptsSignature(scripts)}`;
+      const signature = async (): Promise<string> => `${await modulesStamp(modules)}\n${await scriptsStamp(scripts)}`;
       this.#modulesSeen = await signature();
+      // As for config.yaml below: a module or script changed between the load and this first look
+      // would otherwise be the baseline, never seen as a change.
+      if (this.#modulesSeen !== `${this.#current.modulesStamp ?? ''}\n${this.#current.scriptsStamp}`) this.#schedule();
       this.#modulePoll = setInterval(() => {
         void signature().then((seen) => {
           if (seen === this.#modulesSeen) return;

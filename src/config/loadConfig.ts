@@ -7,6 +7,7 @@ import type { RawCriterion } from '../probe-api/types.ts';
 import { ConfigError, keyPath } from './ConfigError.ts';
 import type { ProbeSpec } from './ProbeSpec.ts';
 import { parseConfigFile, type ConfigFile } from './readConfig.ts';
+import { modulesStamp } from './folderStamps.ts';
 import { criterionSchema, probeSchema, watchManSchema, type Config } from './schema.ts';
 import { didYouMean } from '../probe-api/suggest.ts';
 import { probeKit } from '../probe-kit/probeKit.ts';
@@ -57,6 +58,7 @@ export async function loadConfig(configFile: string, options: LoadOptions = {}):
   const problems = [...parsed.problems];
   const warnings: string[] = [];
   const folders = await moduleFoldersOf(config ?? lenientWatchMan(document, path.dirname(parsed.file)), problems);
+  const stampOfModules = await modulesStamp(folders);
   const modules = options.modules ?? new ModuleLoader(folders, probeKit);
   const probes: ProbeSpec[] = [];
   for (const [name, entry] of probeEntries(config, document)) {
@@ -75,7 +77,7 @@ export async function loadConfig(configFile: string, options: LoadOptions = {}):
   }
   if (problems.length > 0 || !config) throw new ConfigError(problems.map((line) => `${label}: ${line}`));
   const { document: _document, problems: _problems, ...file } = parsed;
-  return { ...file, config, probes, warnings: warnings.map((line) => `${label}: ${line}`), modules };
+  return { ...file, modulesStamp: stampOfModules, config, probes, warnings: warnings.map((line) => `${label}: ${line}`), modules };
 }
 
 export function moduleFolders(config: Pick<Config, 'WatchMan'>): string[] {

@@ -4,6 +4,7 @@ import { load, YAMLException } from 'js-yaml';
 import { ConfigError } from './ConfigError.ts';
 import { expectation, formatIssues } from '../probe-api/zodIssues.ts';
 import { configSchema, type Config } from './schema.ts';
+import { scriptsStamp } from './folderStamps.ts';
 import { listServices, type ServiceScript } from './servicesFolder.ts';
 
 /** config.yaml read and checked against the schema; its probe modules not imported. */
@@ -16,6 +17,10 @@ export interface ConfigFile {
   config: Config;
   /** The file's mtime and size before it was read: tells whether it changed since. */
   stamp: string;
+  /** scriptsStamp of the services folder taken before it was listed ('' without the folder): tells whether it changed since. */
+  scriptsStamp: string;
+  /** modulesStamp of the module folders taken before the modules were imported; set by loadConfig only. */
+  modulesStamp?: string;
   /** The scripts of `WatchMan.services_folder`, each one probe (none without the folder). */
   services: ServiceScript[];
   /** Scripts of the services folder that are skipped, and why. */
@@ -78,10 +83,12 @@ export async function parseConfigFile(configFile: string, options: { cwd?: strin
   }
   const document = parseYaml(text, fail);
   const parsed = configSchema.safeParse(document, { reportInput: true, error: (issue) => expectation(issue) });
-  if (!parsed.success) return { file, label, stamp, document, problems: formatIssues(parsed.error.issues, configSchema), services: [], serviceWarnings: [] };
+  if (!parsed.success) return { file, label, stamp, scriptsStamp: '', document, problems: formatIssues(parsed.error.issues, configSchema), services: [], serviceWarnings: [] };
   const config = resolvePaths(parsed.data, path.dirname(file));
+  const services = config.WatchMan.services_folder;
+  const scripts = services === undefined ? '' : await scriptsStamp([services]);
   const listing = await listServices(config.WatchMan, Object.keys(config.probes));
-  return { file, label, stamp, document, problems: listing.problems, config, services: listing.services, serviceWarnings: listing.warnings };
+  return { file, label, stamp, scriptsStamp: scripts, document, problems: listing.problems, config, services: listing.services, serviceWarnings: listing.warnings };
 }
 
 const EMPTY = 'the file is empty; expected a map with Generic, WEB, WatchMan and probes';

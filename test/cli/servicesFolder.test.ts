@@ -21,11 +21,13 @@ test("Platoon's services folder: every executable script is a probe named after 
     folders: ['services'],
   });
   const services = path.join(pair.dir, 'services');
+  let last = '';
   const answer = (predicate: (body: string) => boolean, what: string) =>
     waitFor(async () => {
       const got = await pair.ask();
+      last = `${got.status} ${JSON.stringify(got.body)}`;
       return predicate(got.body) ? got : undefined;
-    }, BOUND_MS, what);
+    }, BOUND_MS, () => `${what} (last answer: ${last})`);
   await answer((body) => body.endsWith('OK\n'), 'the first 200 with no script');
 
   await script(services, 'httpd.sh', 'echo "OK - 3 workers"');

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { LiveConfig } from '../../src/config/LiveConfig.ts';
@@ -18,9 +18,11 @@ async function configFile(t: { teardown(fn: () => Promise<void>): void }, text: 
   return file;
 }
 
-function live(initial: ConfigFile, applied: ConfigFile[]) {
+function live(initial: ConfigFile, applied: ConfigFile[], scriptFolders: string[] = []) {
   return new LiveConfig(initial, {
     log: silentLogger,
+    scriptFolders,
+    modulePollMs: 50,
     load: (current) => readConfig(current.file),
     apply: async (next) => {
       applied.push(next);
@@ -53,4 +55,36 @@ test('an unchanged file is not reloaded when the watch starts', async (t) => {
   await waitFor(() => applied.length >= 1, 5000, 'the edit to be applied');
   t.is(applied.length, 1);
   t.deepEqual(Object.keys(applied[0]!.config.probes), ['a', 'c']);
+});
+
+test('a script added to the services folder after the config was read but before the watch started is picked up', async (t) => {
+  const file = await configFile(t, `WatchMan: { services_folder: services }\n${yaml(probe('a'))}`);
+  const services = path.join(path.dirname(file), 'services');
+  await mkdir(services);
+  const initial = await readConfig(file);
+  t.deepEqual(initial.services, []);
+  const script = path.join(services, 'disk.sh');
+  await writeFile(script, '#!/bin/sh\nexit 0\n');
+  await chmod(script, 0o755);
+  const applied: ConfigFile[] = [];
+  const config = live(initial, applied, [services]);
+  t.teardown(() => config.close());
+  await config.start();
+  await waitFor(() => applied.length === 1, 5000, 'the script added before the start to be applied');
+  t.deepEqual(config.current.services.map((s) => s.name), ['disk']);
+});
+
+test('an unchanged services folder is not reloaded when the watch starts', async (t) => {
+  const file = await configFile(t, `WatchMan: { services_folder: services }\n${yaml(probe('a'))}`);
+  const services = path.join(path.dirname(file), 'services');
+  await mkdir(services);
+  await writeFile(path.join(services, 'web.sh'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+  const applied: ConfigFile[] = [];
+  const config = live(await readConfig(file), applied, [services]);
+  t.teardown(() => config.close());
+  await config.start();
+  await chmod(path.join(services, 'web.sh'), 0o644);
+  await waitFor(() => applied.length >= 1, 5000, 'the chmod to be applied');
+  t.is(applied.length, 1);
+  t.deepEqual(applied[0]!.services, []);
 });

@@ -1,13 +1,18 @@
 /**
  * Polls `condition` until it returns a truthy value or `timeoutMs` passes: a bounded wait for an
- * event, instead of a sleep that guesses how long the event takes.
+ * event, instead of a sleep that guesses how long the event takes. `what` may be a function, read
+ * only on timeout, so that the message can say what was seen last.
  */
-export async function waitFor<T>(condition: () => T | Promise<T>, timeoutMs = 5000, what = 'condition'): Promise<NonNullable<T>> {
+export async function waitFor<T>(
+  condition: () => T | Promise<T>,
+  timeoutMs = 5000,
+  what: string | (() => string) = 'condition',
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await condition();
     if (value) return value as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'function' ? what() : what}`);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
