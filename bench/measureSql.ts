@@ -1,3 +1,4 @@
+import { readFile, writeFile } from 'node:fs/promises';
 import { startPostgres } from '../test/helpers/postgres.ts';
 import { startDeadpool, waitForFirstRound, type ModuleProbeDef } from './startDeadpool.ts';
 import { round, sleep } from './stats.ts';
@@ -21,6 +22,8 @@ export interface SqlResult extends SqlOptions {
   connectionsMax: number;
   connectionsMedian: number;
   connectionSamples: number;
+  /** The probes' connections still open on the server 5 s after every probe was disabled (the watcher still running): any would be a leak. */
+  connectionsAfterStop: number;
   /** The server's max_connections (the test helper's): more probe connections than its free slots would fail checks. */
   maxConnections: number;
   driftP50Ms: number | null;
@@ -56,7 +59,7 @@ export async function measureSql(options: SqlOptions): Promise<SqlResult> {
       });
       const serverCpu = w.othersCpuSeconds['server']!;
       const sorted = [...samples].sort((a, b) => a - b);
-      return {
+      const result = {
         ...options,
         checksPerS: w.checksPerS,
         watcherCpuPercent: round((w.cpuSeconds / w.seconds) * 100, 1),
@@ -71,6 +74,18 @@ export async function measureSql(options: SqlOptions): Promise<SqlResult> {
         downAtEnd: w.downAtEnd,
         reasons: w.reasons,
       };
+      // A leak shows once no check runs, while the watcher process still lives (its exit would
+      // close any socket it leaked): disable every probe through a live config edit, wait for the
+      // watcher to stop running them, then for the server to end their backends (up to 5 s).
+      await writeFile(deadpool.config, (await readFile(deadpool.config, 'utf8')).replaceAll('{ module: sql_probe,', '{ isEnabled: False, module: sql_probe,'));
+      for (const end = Date.now() + 30_000; ; await sleep(100)) {
+        const state = await deadpool.readState();
+        if (state?.running.size === 0) break;
+        if (Date.now() > end) throw new Error(`the watcher still runs ${state?.running.size ?? '(no state file)'} sql probes 30 s after they were disabled: ${deadpool.watcher?.output.slice(-500)}`);
+      }
+      let connectionsAfterStop = await pg.connections();
+      for (const end = Date.now() + 5000; connectionsAfterStop > 0 && Date.now() < end; connectionsAfterStop = await pg.connections()) await sleep(100);
+      return { ...result, connectionsAfterStop };
     } finally {
       await deadpool.stop();
     }

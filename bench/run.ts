@@ -259,7 +259,7 @@ async function main(): Promise<void> {
       log(`sql: ${q.probes} sql_probe probes (postgres, SELECT 1) at period ${q.periodS} s against a local PostgreSQL, ${q.warmupS} s warm-up, ${q.windowS} s window (${load('sql')})`);
       results.sql = await measureSql(q);
       const r = results.sql;
-      log(`  watcher CPU ${r.watcherCpuPercent} % (${r.cpuPerCheckUs} µs per check), server ${r.serverCpuPercent} %, ${r.checksPerS} checks/s, drift p99 ${ms(r.driftP99Ms)}; connections at most ${r.connectionsMax} (median ${r.connectionsMedian}, ${r.connectionSamples} samples, max_connections ${r.maxConnections}); ${r.downAtEnd} down${r.reasons.length ? `: ${r.reasons.join(' | ')}` : ''}`);
+      log(`  watcher CPU ${r.watcherCpuPercent} % (${r.cpuPerCheckUs} µs per check), server ${r.serverCpuPercent} %, ${r.checksPerS} checks/s, drift p99 ${ms(r.driftP99Ms)}; connections at most ${r.connectionsMax} (median ${r.connectionsMedian}, ${r.connectionSamples} samples, max_connections ${r.maxConnections}), ${r.connectionsAfterStop} left once the probes were disabled; ${r.downAtEnd} down${r.reasons.length ? `: ${r.reasons.join(' | ')}` : ''}`);
     });
   }
 
@@ -345,6 +345,7 @@ function table(r: Results): Row[] {
     const what = `10. ${q.probes} sql probes at ${q.periodS} s (postgres, SELECT 1)`;
     rows.push({ measure: `${what}: watcher CPU (${q.checksPerS} checks/s)`, value: `${q.watcherCpuPercent} % (${q.cpuPerCheckUs} µs per check; server ${q.serverCpuPercent} %; ${q.downAtEnd} down)`, target: '', pass: undefined });
     rows.push({ measure: `${what}: server connections, max of ${q.connectionSamples} samples (median)`, value: `${q.connectionsMax} (${q.connectionsMedian})`, target: `≤ ${q.probes}`, pass: q.connectionsMax <= q.probes });
+    rows.push({ measure: `${what}: server connections left 5 s after the probes were disabled`, value: String(q.connectionsAfterStop), target: '0', pass: q.connectionsAfterStop === 0 });
   }
   for (const [section, message] of Object.entries(r.errors)) rows.push({ measure: `${section}: did not complete`, value: message.slice(0, 80), target: '', pass: false });
   return rows;

@@ -4,7 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../../src/config/ConfigError.ts';
-import { loadConfig } from '../../src/config/loadConfig.ts';
+import { BUNDLED_PROBES, loadConfig } from '../../src/config/loadConfig.ts';
+import { ModuleLoader } from '../../src/probe-api/ModuleLoader.ts';
+import { probeKit } from '../../src/probe-kit/probeKit.ts';
 
 const fixtures = fileURLToPath(new URL('../fixtures/config/', import.meta.url));
 
@@ -161,4 +163,30 @@ test("a module load error keeps the loader's whole message: file, line and colum
   t.deepEqual((error as ConfigError).problems, [
     `${path.join(dir, 'config.yaml')}: probes.b.module: ${file}: failed to load: Transform failed with 1 error: ${file}:4:2: ERROR: Expected "}" but found "check"`,
   ]);
+});
+
+test('each module is looked up and imported once per load, however many probes use it', async (t) => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'deadpool-load-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const file = path.join(dir, 'config.yaml');
+  const probes = Array.from({ length: 50 }, (_, i) => `  p${i}: { module: ${i % 2 ? 'tcp_probe' : 'url_probe'}, query: { ${i % 2 ? 'host: 127.0.0.1, port: 9' : "url: 'http://127.0.0.1:9/'"} } }\n`);
+  await writeFile(file, `WEB: { port: 9001 }\nprobes:\n${probes.join('')}  bad: { module: nope_probe, query: {} }\n  bad2: { module: nope_probe, query: {} }\n`);
+  const calls = { find: 0, load: 0 };
+  class CountingLoader extends ModuleLoader {
+    override find(name: string) {
+      calls.find++;
+      return super.find(name);
+    }
+    override load(found: string) {
+      calls.load++;
+      return super.load(found);
+    }
+  }
+  const loader = new CountingLoader([BUNDLED_PROBES], probeKit);
+  const error = await t.throwsAsync(loadConfig(file, { modules: loader }), { instanceOf: ConfigError });
+  // Both probes of the missing module are named, each with the same message.
+  t.is(error.problems.filter((line) => /probes\.bad2?\.module: no probe module "nope_probe"/.test(line)).length, 2);
+  // url_probe, tcp_probe and nope_probe: one look-up each (plus the suggestion's own look-up for nope_probe); two imports.
+  t.true(calls.find <= 4, `find called ${calls.find} times`);
+  t.is(calls.load, 2);
 });
