@@ -5,8 +5,9 @@
  *
  * What the watcher keeps hold of, whatever the helper does:
  * - the deadline: at `timeoutMs` (or when the check's signal aborts) the helper is told to kill the
- *   command's group; if it has not answered `HELPER_GRACE_MS` later it is taken as hung, killed,
- *   and every command it was running fails with a reason that says so;
+ *   command's group; if it then sends nothing at all for `HELPER_GRACE_MS` it is taken as hung
+ *   (one still reporting other commands is only busy), killed, and every command it was running
+ *   fails with a reason that says so;
  * - the commands: the helper reports each one's pid as it starts, so should the helper die, the
  *   client kills those groups itself rather than leave them running unwatched;
  * - restarts: a lost helper is replaced on the next request, at once the first time, then after a
@@ -29,7 +30,7 @@ import type { FromHelper, HelperOutcome, RunMessage, ToHelper } from './execProt
  * first has a command in flight when another comes.
  */
 export const HELPERS = 2;
-/** How long after a deadline the helper may take to report the command killed and reaped. */
+/** How long a helper may stay silent after a deadline before it is taken as hung. */
 export const HELPER_GRACE_MS = 1000;
 const BACKOFF_FIRST_MS = 100;
 const BACKOFF_MAX_MS = 10_000;
@@ -82,6 +83,8 @@ interface Helper {
   child: ChildProcess;
   pending: Map<number, Pending>;
   lost: boolean;
+  /** When it last sent a message (performance.now()): a helper slow to kill one command but still reporting others is busy, not hung. */
+  heardAt: number;
 }
 
 function killGroup(pid: number | undefined): void {
@@ -218,12 +221,18 @@ export class ExecClient {
       return;
     }
     this.#post(helper, { type: 'cancel', id: pending.message.id });
-    pending.grace = setTimeout(() => {
-      const problem = `did not answer within ${formatSeconds(this.#graceMs)} of a deadline`;
+    const hung = (): void => {
+      const silentMs = performance.now() - helper.heardAt;
+      if (silentMs < this.#graceMs) {
+        pending.grace = setTimeout(hung, this.#graceMs - silentMs);
+        return;
+      }
+      const problem = `did not answer for ${formatSeconds(this.#graceMs)} after a deadline`;
       pending.log?.warning(`the exec helper ${problem}: killing it (it is restarted on the next check)`);
       helper.child.kill('SIGKILL');
       this.#lose(helper, problem, '(killed)');
-    }, this.#graceMs);
+    };
+    pending.grace = setTimeout(hung, this.#graceMs);
   }
 
   #launch(): Helper | undefined {
@@ -235,9 +244,10 @@ export class ExecClient {
       this.#failed(`could not be started (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
       return undefined;
     }
-    const helper: Helper = { child, pending: new Map(), lost: false };
+    const helper: Helper = { child, pending: new Map(), lost: false, heardAt: performance.now() };
     this.#helpers.add(helper);
     child.on('message', (message: FromHelper) => {
+      helper.heardAt = performance.now();
       const pending = helper.pending.get(message.id);
       if (pending === undefined) return;
       if (message.type === 'started') {

@@ -73,7 +73,7 @@ test.serial('a hung helper: the command fails shortly after its deadline, saying
   process.kill(helper!, 'SIGSTOP');
   const outcome = await running;
   const elapsedMs = performance.now() - started;
-  t.deepEqual(outcome, { kind: 'helper-failed', reason: 'the exec helper did not answer within 0.3 s of a deadline (killed)' });
+  t.deepEqual(outcome, { kind: 'helper-failed', reason: 'the exec helper did not answer for 0.3 s after a deadline (killed)' });
   t.true(elapsedMs >= 3290 && elapsedMs < 3300 + MARGIN_MS, `ended after ${Math.round(elapsedMs)} ms`);
   await waitFor(() => aliveInGroup(pid).length === 0, 5000, 'the command\'s group to be killed');
   await waitFor(() => !alive(helper!), 5000, 'the hung helper to be killed');
