@@ -32,7 +32,12 @@ export function cpuPercent(before: ProcStats, after: ProcStats, seconds: number)
 
 /** The pids of `parent`'s children in state Z (exited, not yet waited for), from /proc. */
 export function zombieChildren(parent: number): number[] {
-  const zombies: number[] = [];
+  return children(parent, (state) => state === 'Z');
+}
+
+/** The pids of `parent`'s children whose state (R, S, Z…) `keep` accepts, from /proc. */
+export function children(parent: number, keep: (state: string) => boolean): number[] {
+  const found: number[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     let stat: string;
@@ -43,7 +48,16 @@ export function zombieChildren(parent: number): number[] {
     }
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     // state is field 3 (index 0), ppid field 4 (index 1).
-    if (fields[0] === 'Z' && Number(fields[1]) === parent) zombies.push(Number(entry));
+    if (Number(fields[1]) === parent && keep(fields[0] ?? '')) found.push(Number(entry));
   }
-  return zombies;
+  return found;
+}
+
+/** A process's command line, arguments joined with spaces ('' once it is gone). */
+export function commandLine(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
+  } catch {
+    return '';
+  }
 }

@@ -249,7 +249,7 @@ async function main(): Promise<void> {
       log(`exec: ${e.probes} exec_probe probes at period ${e.periodS} s (#!/bin/sh, exit 0), ${e.warmupS} s warm-up, ${e.windowS} s window (${load('exec')})`);
       results.exec = await measureExec(e);
       const r = results.exec;
-      log(`  CPU ${round(r.watcherCpuPercent + r.childrenCpuPercent, 1)} % (watcher ${r.watcherCpuPercent} %, children ${r.childrenCpuPercent} %; ${r.cpuPerCheckUs} µs per check), ${r.checksPerS} checks/s, drift p50 ${ms(r.driftP50Ms)} p99 ${ms(r.driftP99Ms)}; zombies: at most ${r.zombiesMaxSeen} at once in ${r.zombieSamples} samples, longest ${r.zombieLongestMs} ms, left ${r.zombiesAtEnd}; state file ${r.stateAgeMaxMs} ms old at most; ${r.downAtEnd} down`);
+      log(`  CPU ${round(r.watcherCpuPercent + r.childrenCpuPercent, 1)} % (watcher ${r.watcherCpuPercent} %, children ${r.childrenCpuPercent} % of which ${r.helpers} exec helper(s) ${r.helperCpuPercent} %; ${r.cpuPerCheckUs} µs per check), RSS watcher ${r.watcherRssMb} MB, helpers ${r.helperRssMb ?? '-'} MB, ${r.checksPerS} checks/s, drift p50 ${ms(r.driftP50Ms)} p99 ${ms(r.driftP99Ms)}; zombies: at most ${r.zombiesMaxSeen} at once in ${r.zombieSamples} samples, longest ${r.zombieLongestMs} ms, left ${r.zombiesAtEnd}; state file ${r.stateAgeMaxMs} ms old at most; ${r.downAtEnd} down`);
     });
   }
 
@@ -335,7 +335,7 @@ function table(r: Results): Row[] {
   if (r.exec) {
     const e = r.exec;
     const what = `9. ${e.probes} exec probes at ${e.periodS} s`;
-    rows.push({ measure: `${what}: CPU, watcher + children (${e.checksPerS} checks/s)`, value: `${round(e.watcherCpuPercent + e.childrenCpuPercent, 1)} % (${e.watcherCpuPercent} + ${e.childrenCpuPercent} %; ${e.cpuPerCheckUs} µs per check)`, target: '', pass: undefined });
+    rows.push({ measure: `${what}: CPU, watcher + children (${e.checksPerS} checks/s)`, value: `${round(e.watcherCpuPercent + e.childrenCpuPercent, 1)} % (${e.watcherCpuPercent} + ${e.childrenCpuPercent} %, helper ${e.helperCpuPercent} % of it; ${e.cpuPerCheckUs} µs per check)`, target: '', pass: undefined });
     rows.push({ measure: `${what}: schedule drift p99 (p50)`, value: `${ms(e.driftP99Ms)} (${ms(e.driftP50Ms)})`, target: '', pass: undefined });
     rows.push({ measure: `${what}: state file age, max seen (rewritten every 0.5 s)`, value: `${e.stateAgeMaxMs} ms`, target: '', pass: undefined });
     rows.push({ measure: `${what}: zombies left (most at once; longest seen)`, value: `${e.zombiesAtEnd} (${e.zombiesMaxSeen}; ${e.zombieLongestMs} ms)`, target: '0', pass: e.zombiesAtEnd === 0 });

@@ -12,7 +12,11 @@
  *   way, whatever is still running in the group is killed too: a check leaves no process behind.
  *   (A child that starts a session of its own, with `setsid`, escapes the group: that is the one
  *   way out, and the command's author chooses it.)
- * - The check waits for the command's exit before it reports, so no zombie is left for the watcher.
+ * - The command is spawned by the exec helper (src/probe-kit/execClient.ts, execHelper.js), a small
+ *   process of its own, not by the watcher: Node's spawn blocks the spawning process's event loop
+ *   until the child has exec'd, 9-18 ms per command from the watcher, which at 100 commands a
+ *   second starved its heartbeat. The helper reports only once the command's process is reaped,
+ *   so no zombie is left; should the helper die or hang, the check fails saying so.
  * - The environment is minimal and known: PATH, HOME and LANG as the watcher has them (those that
  *   are set), then `env`. Nothing else of the watcher's environment (tokens, proxies…) leaks in.
  *   `env` values are secrets: never in a config error, a reason or a log line; a value of four
@@ -26,14 +30,13 @@
  * - `validate` does no I/O: whether the command exists is found out by the check (`cannot run …`),
  *   since it may be installed after the config is loaded.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { stat } from 'node:fs/promises';
-import type { Readable } from 'node:stream';
 import { z } from 'zod';
 import { defineProbe, type CriterionOf } from '../src/probe-api/defineProbe.ts';
 import { secret } from '../src/probe-api/secret.ts';
 import type { CheckResult } from '../src/probe-api/types.ts';
 import { timeoutReason } from '../src/probe-kit/deadline.ts';
+import { execClient, type ExecOutcome } from '../src/probe-kit/execClient.ts';
 import { boolean, timeoutSeconds } from '../src/probe-kit/options.ts';
 import { pythonPattern } from '../src/probe-kit/pythonPattern.ts';
 
@@ -116,96 +119,6 @@ const criteria = {
 
 // ---------------------------------------------------------------------------------------------- running
 
-/** Keeps the first MAX_OUTPUT_BYTES of a stream and drains the rest. */
-function capture(stream: Readable | null): () => string {
-  if (stream === null) return () => '';
-  const chunks: Buffer[] = [];
-  let size = 0;
-  stream.on('data', (chunk: Buffer) => {
-    if (size >= MAX_OUTPUT_BYTES) return;
-    const kept = chunk.length <= MAX_OUTPUT_BYTES - size ? chunk : Buffer.from(chunk.subarray(0, MAX_OUTPUT_BYTES - size));
-    chunks.push(kept);
-    size += kept.length;
-  });
-  // A read error ends the stream; what was read is still judged.
-  stream.on('error', () => undefined);
-  return () => Buffer.concat(chunks).toString('utf8');
-}
-
-type Outcome =
-  | { kind: 'exited'; code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
-  | { kind: 'timeout' }
-  | { kind: 'unstartable'; error: NodeJS.ErrnoException };
-
-/** SIGKILL to every process of the group; nothing left in it is fine. */
-function killGroup(pid: number | undefined): void {
-  if (pid === undefined) return;
-  try {
-    process.kill(-pid, 'SIGKILL');
-  } catch {
-    // ESRCH: the group is empty already.
-  }
-}
-
-/**
- * Runs `argv` in a process group of its own until it exits and its output pipes close, or until the
- * deadline (`signal`, or `timeoutMs` should the signal not come), and kills whatever remains in the
- * group either way. Settles only once the command's own process has been reaped.
- */
-function execute(argv: readonly string[], env: NodeJS.ProcessEnv, cwd: string | undefined, signal: AbortSignal, timeoutMs: number): Promise<Outcome> {
-  return new Promise<Outcome>((resolve) => {
-    const [file, ...args] = argv as [string, ...string[]];
-    let child: ChildProcess;
-    try {
-      child = spawn(file, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env, ...(cwd === undefined ? {} : { cwd }) });
-    } catch (error) {
-      resolve({ kind: 'unstartable', error: error as NodeJS.ErrnoException });
-      return;
-    }
-    const stdout = capture(child.stdout);
-    const stderr = capture(child.stderr);
-    let exited = false;
-    let settled = false;
-
-    const settle = (outcome: Outcome): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      signal.removeEventListener('abort', onDeadline);
-      killGroup(child.pid);
-      child.stdout?.destroy();
-      child.stderr?.destroy();
-      resolve(outcome);
-    };
-
-    function onDeadline(): void {
-      if (settled) return;
-      clearTimeout(timer);
-      signal.removeEventListener('abort', onDeadline);
-      killGroup(child.pid);
-      // Report once the command's own process is reaped: SIGKILL leaves it no say in how long that takes.
-      if (exited || child.pid === undefined) settle({ kind: 'timeout' });
-      else child.once('exit', () => settle({ kind: 'timeout' }));
-    }
-
-    const timer = setTimeout(onDeadline, timeoutMs);
-    signal.addEventListener('abort', onDeadline, { once: true });
-
-    child.on('error', (error: NodeJS.ErrnoException) => {
-      // Spawning failed (no such program, not executable, no such cwd): there is no process.
-      if (child.pid === undefined) settle({ kind: 'unstartable', error });
-    });
-    child.once('exit', () => {
-      exited = true;
-    });
-    // `close`: the process exited and every holder of its pipes (children included) closed them.
-    child.once('close', (code: number | null, exitSignal: NodeJS.Signals | null) => {
-      if (child.pid === undefined) return;
-      settle({ kind: 'exited', code, signal: exitSignal, stdout: stdout(), stderr: stderr() });
-    });
-  });
-}
-
 // ---------------------------------------------------------------------------------------------- reasons
 
 const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -235,7 +148,7 @@ const withLine = (head: string, line: string): string => (line === '' ? head : `
 type ExecOptions = z.output<typeof query>;
 type ExecCriterion = CriterionOf<typeof criteria>;
 
-function judge(outcome: Extract<Outcome, { kind: 'exited' }>, criteriaList: readonly ExecCriterion[], secrets: readonly string[]): CheckResult {
+function judge(outcome: Extract<ExecOutcome, { kind: 'exited' }>, criteriaList: readonly ExecCriterion[], secrets: readonly string[]): CheckResult {
   const line = lastLine(outcome.stdout, secrets) || lastLine(outcome.stderr, secrets);
   if (outcome.code === null) return { ok: false, reason: withLine(`killed by ${outcome.signal ?? 'a signal'}`, line) };
   const code = outcome.code;
@@ -252,7 +165,7 @@ function judge(outcome: Extract<Outcome, { kind: 'exited' }>, criteriaList: read
 }
 
 /** Why spawning failed, naming the folder when it is the folder that is missing. */
-async function unstartableReason(error: NodeJS.ErrnoException, program: string, cwd: string | undefined): Promise<string> {
+async function unstartableReason(error: { code: string | undefined; message: string }, program: string, cwd: string | undefined): Promise<string> {
   const code = error.code ?? error.message;
   if (cwd !== undefined && (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EACCES')) {
     const problem = await stat(cwd).then(
@@ -265,9 +178,12 @@ async function unstartableReason(error: NodeJS.ErrnoException, program: string, 
 }
 
 /** PATH, HOME and LANG from the watcher (those set), then the probe's `env`. */
-export function environment(env: Record<string, string>, from: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-  const result: NodeJS.ProcessEnv = {};
-  for (const name of INHERITED_ENV) if (from[name] !== undefined) result[name] = from[name];
+export function environment(env: Record<string, string>, from: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const name of INHERITED_ENV) {
+    const value = from[name];
+    if (value !== undefined) result[name] = value;
+  }
   return { ...result, ...env };
 }
 
@@ -285,11 +201,14 @@ export default defineProbe({
     const program = argv[0] ?? SHELL;
     const secrets = Object.values(q.env).filter((value) => value.length >= MASK_MIN_CHARS);
     const started = performance.now();
-    const outcome = await execute(argv, environment(q.env), q.cwd, signal, timeoutMs);
+    const [file, ...args] = argv as [string, ...string[]];
+    const request = { file, args, env: environment(q.env), ...(q.cwd === undefined ? {} : { cwd: q.cwd }), timeoutMs, maxOutput: MAX_OUTPUT_BYTES };
+    const outcome = await execClient.run(request, signal, log);
     const ms = Math.round(performance.now() - started);
     let result: CheckResult;
     if (outcome.kind === 'timeout') result = { ok: false, reason: timeoutReason(timeoutMs) };
-    else if (outcome.kind === 'unstartable') result = { ok: false, reason: await unstartableReason(outcome.error, program, q.cwd) };
+    else if (outcome.kind === 'unstartable') result = { ok: false, reason: await unstartableReason(outcome, program, q.cwd) };
+    else if (outcome.kind === 'helper-failed') result = { ok: false, reason: outcome.reason };
     else result = judge(outcome, options.criteria, secrets);
     // The program only: arguments and environment may carry credentials.
     log.debug(`${program}: ${result.reason} in ${ms} ms`, { duration_ms: ms });
