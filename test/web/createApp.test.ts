@@ -5,6 +5,9 @@ import { createApp, type AppDeps } from '../../src/web/createApp.ts';
 import type { FlagViewState } from '../../src/web/FlagView.ts';
 import { startServer } from '../helpers/httpServers.ts';
 import { freshFor } from '../helpers/freshness.ts';
+import { constant, modelFor } from '../helpers/healthModel.ts';
+import type { HealthModel } from '../../src/verdict/healthModel.ts';
+import { NO_MARKS } from '../../src/marks/Mark.ts';
 import { request, type Answer } from './request.ts';
 
 const TOKEN = 'WyI1NTE1MjhmNDMxY2Q3NTEwOTQxY2ZhYTgi.B_bF8g.t1oUMxHr';
@@ -22,10 +25,18 @@ interface Setup {
 async function serve(t: { teardown(fn: () => Promise<void>): void }, setup: Setup = {}) {
   const records: LogRecord[] = [];
   const web = setup.web ?? { base_url: '/', name: 'DC-1' };
+  const models = new Map<string, HealthModel>();
+  // One model per name, as the responder keeps one per loaded config.
+  const model = (): HealthModel => {
+    const known = models.get(web.name) ?? modelFor(setup.enabled ?? ['elastic', 'mongo'], web.name);
+    models.set(web.name, known);
+    return known;
+  };
   const state: FlagViewState = { folder: '/flags', folderOk: true, folderProblem: undefined, flags: new Map(Object.entries(setup.flags ?? {})) };
   const deps: AppDeps = {
     getState: setup.getState ?? (() => state),
-    getEnabledProbes: () => setup.enabled ?? ['elastic', 'mongo'],
+    getModel: model,
+    getMarks: () => NO_MARKS,
     getWebConfig: () => web,
     getToken: () => ('token' in setup ? setup.token : TOKEN),
     getFreshness: () => freshFor(setup.enabled ?? ['elastic', 'mongo']),
@@ -167,8 +178,9 @@ test('requests answered 511 are handed on with their client address only, both t
   const server = await startServer(
     createApp({
       getState: () => ({ folder: '/flags', folderOk: true, folderProblem: undefined, flags: new Map() }),
-      getEnabledProbes: () => ['elastic'],
-      getWebConfig: () => ({ base_url: '/', name: 'DC-1' }),
+      getModel: constant(modelFor(['elastic'])),
+      getMarks: () => NO_MARKS,
+      getWebConfig: () => ({ base_url: '/' }),
       getToken: () => TOKEN,
       getFreshness: () => freshFor(['elastic']),
       onUnauthorized: (remote) => unauthorized.push(remote),
