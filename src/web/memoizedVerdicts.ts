@@ -17,6 +17,9 @@ export interface VerdictSources {
 /** The verdict for a selection, worked out again only when something it is made of changed. */
 export type Verdicts = (selection?: Selection) => Verdict;
 
+/** The base URL's selection: every category. */
+const EVERY: Selection = {};
+
 /** Selections remembered at once: the base URL, each pool, a few `?categories=`; a flood of odd queries only recomputes. */
 const MAX_SELECTIONS = 64;
 
@@ -31,7 +34,9 @@ const MAX_SELECTIONS = 64;
 export function memoizedVerdicts(sources: VerdictSources): Verdicts {
   let statusMemo: { model: HealthModel; state: FlagsSeen; watcher: unknown; graceMs: number; result: ProbeStatuses } | undefined;
   const memo = new Map<string, { statuses: ProbeStatuses; marks: Marks; model: HealthModel; result: Verdict }>();
-  return (selection = {}) => {
+  // The routes hand the same selection object to every request: its key is built once, not per request.
+  const keys = new WeakMap<Selection, string>();
+  return (selection = EVERY) => {
     const model = sources.getModel();
     const state = sources.getState();
     const freshness = sources.getFreshness();
@@ -43,7 +48,11 @@ export function memoizedVerdicts(sources: VerdictSources): Verdicts {
       statuses = probeStatuses(model.probes.keys(), state, freshness);
       statusMemo = { model, state, watcher: freshness.watcher, graceMs: freshness.graceMs, result: statuses };
     }
-    const key = `${selection.pool ?? ''}|${selection.categories?.join(',') ?? '*'}`;
+    let key = keys.get(selection);
+    if (key === undefined) {
+      key = `${selection.pool ?? ''}|${selection.categories?.join(',') ?? '*'}`;
+      keys.set(selection, key);
+    }
     const known = memo.get(key);
     if (known && known.statuses === statuses && known.marks === marks && known.model === model && now <= known.result.validUntil) return known.result;
     const result = verdict({ model, probes: statuses.probes, blocker: statuses.blocker, probesValidUntil: statuses.validUntil, marks, now }, selection);
