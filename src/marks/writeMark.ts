@@ -17,9 +17,7 @@ let tempCounter = 0;
 export async function writeMark(flagFolder: string, file: string, text: string): Promise<void> {
   const info = await stat(flagFolder).catch(() => undefined);
   if (!info?.isDirectory()) throw new NoFlagFolderError(`the flag folder ${flagFolder} does not exist: start the watcher once (it creates the folder), then try again`);
-  if (path.dirname(file) !== flagFolder) await mkdir(path.dirname(file), { mode: 0o755 }).catch((error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EEXIST') throw error;
-  });
+  if (path.dirname(file) !== flagFolder) await mkdir(path.dirname(file), { recursive: true, mode: 0o755 });
   const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${++tempCounter}.tmp`);
   try {
     await writeFile(temp, text, { mode: 0o644 });
