@@ -1,3 +1,4 @@
+import os from 'node:os';
 import type { HangupSource } from '../config/LiveConfig.ts';
 import { sendReady } from '../supervisor/readyMessage.ts';
 import type { SignalSource } from './waitForSignal.ts';
@@ -8,6 +9,10 @@ export interface CommandIO {
   err(text: string): void;
   signals: SignalSource & HangupSource;
   env: NodeJS.ProcessEnv;
+  /** Epoch ms: when an ack or a drain starts and ends. */
+  now(): number;
+  /** Who runs the command: named in acks and drains unless `--user` says otherwise. */
+  user(): string;
   /** A long-running command is up (listening, probing): tells `deadpool run`, when it is the parent. */
   ready?(): void;
 }
@@ -17,5 +22,7 @@ export const processIO: CommandIO = {
   err: (text) => process.stderr.write(text),
   signals: process,
   env: process.env,
+  now: Date.now,
+  user: () => os.userInfo().username,
   ready: sendReady,
 };

@@ -1,6 +1,12 @@
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError } from '../config/ConfigError.ts';
+import { ackCommand, unackCommand, type AckOptions } from './ackCommand.ts';
 import { checkCommand } from './checkCommand.ts';
+import { drainCommand, undrainCommand, type DrainOptions } from './drainCommand.ts';
+import { statusCommand } from './statusCommand.ts';
+import { unstickCommand } from './unstickCommand.ts';
+import { UsageError } from './UsageError.ts';
+import { NoFlagFolderError } from '../marks/writeMark.ts';
 import { processIO, type CommandIO } from './CommandIO.ts';
 import { EXIT } from './exitCodes.ts';
 import { runCommand } from './runCommand.ts';
@@ -37,6 +43,40 @@ export function buildProgram(io: CommandIO, done: (code: number) => void): Comma
   program.command('web').description('answer the Cloudflare monitor: 200 OK, or 503 and the dead probes').action(run(webCommand));
   program.command('run').description('start the watcher and the web responder as two supervised processes (npm start)').action(run(runCommand));
   program.command('validate').description('load the config and every probe module it names; print a summary').action(run(validateCommand));
+
+  const withConfig = (command: Command, action: (configFile: string) => Promise<number>) => async (): Promise<void> => {
+    const { config } = command.optsWithGlobals<{ config: string }>();
+    done(await guard(() => action(config), io));
+  };
+  const ack = program
+    .command('ack')
+    .description('accept a known failure of a probe (it stays shown, stops counting) until --for ends; --all: the whole DC, for /__health only')
+    .argument('[probe]', 'the probe to ack')
+    .option('--all', 'ack the DC: /__health says ok, the Cloudflare answers stay honest')
+    .option('--reason <text>', 'why (required)')
+    .option('--for <duration>', 'how long: 90s, 30m, 2h, 1d (default 24h, at most 30d)')
+    .option('--user <name>', 'who acks (default: the OS user)');
+  ack.action((probe: string | undefined, opts: AckOptions) => withConfig(ack, (file) => ackCommand(file, probe, opts, io))());
+  const unack = program.command('unack').description('end an ack now').argument('[probe]', 'the acked probe').option('--all', 'end the DC-level ack');
+  unack.action((probe: string | undefined, opts: { all?: boolean }) => withConfig(unack, (file) => unackCommand(file, probe, opts, io))());
+  const drain = program
+    .command('drain')
+    .description('answer 503 for the DC (or one pool) whatever the probes say, so Cloudflare moves traffic away')
+    .option('--pool <name>', 'drain only this pool (WEB.pools)')
+    .option('--reason <text>', 'why (required)')
+    .option('--for <duration>', 'how long: 90s, 30m, 2h, 1d (default: until undrain)')
+    .option('--user <name>', 'who drains (default: the OS user)');
+  drain.action((opts: DrainOptions) => withConfig(drain, (file) => drainCommand(file, opts, io))());
+  const undrain = program.command('undrain').description('end a drain now').option('--pool <name>', 'the drained pool');
+  undrain.action((opts: { pool?: string }) => withConfig(undrain, (file) => undrainCommand(file, opts, io))());
+  const unstick = program.command('unstick').description('let a sticky category that failed count on its probes again').argument('<category>', 'the category');
+  unstick.action((category: string) => withConfig(unstick, (file) => unstickCommand(file, category, io))());
+  const status = program
+    .command('status')
+    .description('every probe, pool, drain, sticky mark and ack as the responder sees them; exit 0 when the base URL would answer 200, 1 otherwise')
+    .option('--json', 'print as JSON')
+    .option('--categories <list>', 'judge the base URL for these categories only, e.g. search,default');
+  status.action((opts: { json?: boolean; categories?: string }) => withConfig(status, (file) => statusCommand(file, opts, io))());
   return program;
 }
 
@@ -48,6 +88,20 @@ async function guard(action: () => Promise<number>, io: CommandIO): Promise<numb
     if (error instanceof ConfigError) {
       io.err(error.problems.join('\n') + '\n');
       return EXIT.CONFIG;
+    }
+    if (error instanceof NoFlagFolderError) {
+      io.err(`deadpool: ${error.message}\n`);
+      return EXIT.INTERNAL;
+    }
+    if (error instanceof UsageError) {
+      io.err(`deadpool: ${error.message}\n`);
+      return EXIT.CONFIG;
+    }
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
+      const where = (error as NodeJS.ErrnoException).path;
+      io.err(`deadpool: cannot write ${where ?? 'the flag folder'} (${code}): run this as the user DeadPool runs as, or as root\n`);
+      return EXIT.INTERNAL;
     }
     io.err(`deadpool: ${error instanceof Error ? error.message : String(error)}\n`);
     if (io.env['DEADPOOL_DEBUG']) io.err(`${(error as Error).stack ?? ''}\n`);

@@ -5,6 +5,9 @@ import path from 'node:path';
 import { FlagStore } from '../flag-store/FlagStore.ts';
 import { FolderLock, LOCK_FILE } from '../flag-store/FolderLock.ts';
 import { createProcessLogger } from '../log/createProcessLogger.ts';
+import { healthModel } from '../verdict/healthModel.ts';
+import { systemClock } from '../watcher/Clock.ts';
+import { StickyKeeper } from '../watcher/StickyKeeper.ts';
 import { FolderUnusableError, Watcher } from '../watcher/Watcher.ts';
 import type { CommandIO } from './CommandIO.ts';
 import { EXIT, type ExitCode } from './exitCodes.ts';
@@ -27,10 +30,16 @@ export async function watcherCommand(configFile: string, io: CommandIO): Promise
   let lockLost: number | undefined;
   let loseLock: (why: string) => void = () => undefined;
   const stop = Promise.race([stopRequested(io, log), new Promise<string>((resolve) => (loseLock = resolve))]);
+  let model = healthModel(config, first.services.map((service) => service.name));
+  let sticky: StickyKeeper | undefined;
   const watcher = new Watcher({
     flags,
     log,
     staleGraceMs: () => staleGraceMs,
+    // A probe going down may fail a sticky category: marked at once, not at the next periodic look.
+    onCheck: (event) => {
+      if (event.transition) void sticky?.check();
+    },
     onLockLost: (holder) => {
       lockLost = holder;
       log.error(`another watcher (pid ${holder}) took the lock of ${flags.folder}: stopping this one`);
@@ -57,6 +66,8 @@ export async function watcherCommand(configFile: string, io: CommandIO): Promise
     throw error;
   }
   await watcher.start(probes);
+  sticky = new StickyKeeper({ folder: flags.folder, model: () => model, snapshot: () => watcher.snapshot(), clock: systemClock, log });
+  sticky.start();
   const live = new LiveConfig(first, {
     log,
     signals: io.signals,
@@ -68,6 +79,7 @@ export async function watcherCommand(configFile: string, io: CommandIO): Promise
       staleGraceMs = next.config.WatchMan.stale_grace * 1000;
       for (const line of next.warnings) warnOnce(line);
       await watcher.apply(next.probes);
+      model = healthModel(next.config, next.services.map((service) => service.name));
     },
     refused: (problems) => watcher.refusedConfig(problems),
   });
@@ -76,7 +88,7 @@ export async function watcherCommand(configFile: string, io: CommandIO): Promise
   if (watcher.probes.size === 0) log.warning('no enabled probes: the responder will answer 200 OK with nothing checked');
   io.ready?.();
   await stop;
-  const stopped = Promise.all([live.close(), watcher.stop()]);
+  const stopped = Promise.all([live.close(), watcher.stop(), sticky.stop()]);
   if (!(await within(STOP_BUDGET_MS, stopped))) log.warning('some checks did not stop in time; exiting anyway');
   await close(300);
   return lockLost === undefined ? EXIT.OK : EXIT.INTERNAL;

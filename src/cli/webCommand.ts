@@ -7,7 +7,10 @@ import { AuthFailureReport } from '../web/AuthFailureReport.ts';
 import { createApp } from '../web/createApp.ts';
 import { FlagView } from '../web/FlagView.ts';
 import { logAnswerChanges } from '../web/logAnswerChanges.ts';
-import { memoizedVerdict } from '../web/memoizedVerdict.ts';
+import { logMarkChanges } from '../web/logMarkChanges.ts';
+import { MarksView } from '../web/MarksView.ts';
+import { memoizedVerdicts } from '../web/memoizedVerdicts.ts';
+import { healthModel, type HealthModel } from '../verdict/healthModel.ts';
 import { readToken } from '../web/readToken.ts';
 import { startServer } from '../web/startServer.ts';
 import { WatcherStateView } from '../web/WatcherStateView.ts';
@@ -37,7 +40,8 @@ export async function webCommand(configFile: string, io: CommandIO): Promise<Exi
   const folderName = `${path.basename(folder)}/`;
   const flags = new FlagView({ folder, logger: log });
   const heartbeat = new WatcherStateView(folder);
-  await Promise.all([flags.ready, heartbeat.ready]);
+  const marks = new MarksView(folder);
+  await Promise.all([flags.ready, heartbeat.ready, marks.ready]);
 
   const live = new LiveConfig(first, {
     log,
@@ -59,33 +63,32 @@ export async function webCommand(configFile: string, io: CommandIO): Promise<Exi
       }
     },
   });
-  // One list per loaded config (not one per request): the responder reuses its answer while its inputs stay the same objects.
-  let enabledOf: typeof live.current | undefined;
-  let enabledNames: string[] = [];
-  const enabled = (): string[] => {
-    if (live.current !== enabledOf) {
-      enabledOf = live.current;
-      enabledNames = Object.entries(enabledOf.config.probes)
-        .filter(([, probe]) => probe.isEnabled)
-        .map(([name]) => name)
-        .concat(enabledOf.services.map((service) => service.name));
+  // One model per loaded config (not one per request): the responder reuses its answers while their inputs stay the same objects.
+  let modelOf: typeof live.current | undefined;
+  let model: HealthModel | undefined;
+  const currentModel = (): HealthModel => {
+    if (live.current !== modelOf || !model) {
+      modelOf = live.current;
+      model = healthModel(modelOf.config, modelOf.services.map((service) => service.name));
     }
-    return enabledNames;
+    return model;
   };
-  const inputs = {
+  const sources = {
+    getModel: currentModel,
     getState: () => flags.state,
-    getEnabledProbes: enabled,
-    getWebConfig: () => live.current.config.WEB,
+    getMarks: () => marks.current,
     getFreshness: () => ({ watcher: heartbeat.current, now: Date.now(), graceMs: live.current.config.WatchMan.stale_grace * 1000, folderName }),
   };
-  const currentVerdict = memoizedVerdict(inputs);
+  const verdicts = memoizedVerdicts(sources);
   const unauthorized = new AuthFailureReport({ logger: log });
-  const app = createApp({ ...inputs, currentVerdict, getToken: () => access.token, onUnauthorized: (remote) => unauthorized.add(remote), logger: log });
+  const app = createApp({ ...sources, verdicts, getWebConfig: () => live.current.config.WEB, getToken: () => access.token, onUnauthorized: (remote) => unauthorized.add(remote), logger: log });
   let changes: { close(): void } | undefined;
+  let markChanges: { close(): void } | undefined;
   const shutdown = (): Promise<unknown> => {
     changes?.close();
+    markChanges?.close();
     unauthorized.close();
-    return Promise.all([flags.close(), heartbeat.close(), live.close()]);
+    return Promise.all([flags.close(), heartbeat.close(), marks.close(), live.close()]);
   };
   let server;
   try {
@@ -95,12 +98,23 @@ export async function webCommand(configFile: string, io: CommandIO): Promise<Exi
     throw error;
   }
   // From here on, "now answering" is true.
-  changes = logAnswerChanges({ verdict: currentVerdict, logger: log, changes: [(l) => flags.onChange(l), (l) => heartbeat.onChange(l)] });
+  markChanges = logMarkChanges({ marks: () => marks.current, now: Date.now, logger: log, changes: [(l) => marks.onChange(l)] });
+  changes = logAnswerChanges({
+    verdicts,
+    pools: () => currentModel().pools.keys(),
+    logger: log,
+    changes: [(l) => flags.onChange(l), (l) => heartbeat.onChange(l), (l) => marks.onChange(l)],
+  });
   await live.start();
-  log.info(`answering on http://${config.WEB.host}:${server.address.port}${config.WEB.base_url} for ${enabled().length} enabled probe(s); flags in ${folder}`);
+  log.info(`answering on http://${config.WEB.host}:${server.address.port}${config.WEB.base_url} for ${currentModel().probes.size} enabled probe(s)${poolsText(currentModel())}; flags in ${folder}`);
   io.ready?.();
   await stop;
   await within(2000, Promise.all([server.close(), shutdown()]));
   await close(300);
   return EXIT.OK;
+}
+
+function poolsText(model: HealthModel): string {
+  const paths = [...model.pools.values()].map((pool) => `${pool.path} (${pool.name})`);
+  return paths.length === 0 ? '' : ` and pools at ${paths.join(', ')}`;
 }

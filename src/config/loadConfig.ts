@@ -8,7 +8,7 @@ import { ConfigError, keyPath } from './ConfigError.ts';
 import type { ProbeSpec } from './ProbeSpec.ts';
 import { parseConfigFile, type ConfigFile } from './readConfig.ts';
 import { modulesStamp } from './folderStamps.ts';
-import { criterionSchema, probeSchema, watchManSchema, type Config } from './schema.ts';
+import { criterionSchema, probeSchema, watchManSchema, type Config, type ProbeConfig } from './schema.ts';
 import { didYouMean } from '../probe-api/suggest.ts';
 import { probeKit } from '../probe-kit/probeKit.ts';
 
@@ -113,14 +113,14 @@ const isMap = (value: unknown): value is Record<string, unknown> => typeof value
  * each entry that names a module and whose criteria have the right shape, with defaults filled in.
  */
 function probeEntries(config: Config | undefined, document: unknown): [string, ProbeEntry][] {
-  if (config) return Object.entries(config.probes).map(([name, p]) => [name, { ...p, success_criteria: p.success_criteria as Record<string, RawCriterion> }]);
+  if (config) return Object.entries(config.probes).map(([name, p]) => [name, entryOf(p)]);
   const raw = isMap(document) ? document['probes'] : undefined;
   if (!isMap(raw)) return [];
   const entries: [string, ProbeEntry][] = [];
   for (const [name, value] of Object.entries(raw)) {
     const whole = probeSchema.safeParse(value);
     if (whole.success) {
-      entries.push([name, { ...whole.data, success_criteria: whole.data.success_criteria as Record<string, RawCriterion> }]);
+      entries.push([name, entryOf(whole.data)]);
       continue;
     }
     if (!isMap(value)) continue;
@@ -133,6 +133,15 @@ function probeEntries(config: Config | undefined, document: unknown): [string, P
     ]);
   }
   return entries;
+}
+
+/**
+ * What running a probe takes; its place in the health model (categories, group, FT texts) is left
+ * out, so that moving a probe to another category on reload does not restart its checks.
+ */
+function entryOf(probe: ProbeConfig): ProbeEntry {
+  const { module, isEnabled, query, success_criteria, period, fall, rise } = probe;
+  return { module, isEnabled, query, success_criteria: success_criteria as Record<string, RawCriterion>, period, fall, rise };
 }
 
 /** A script of the services folder as a probe: exec_probe runs it without arguments; exit 0 passes. */

@@ -5,6 +5,7 @@ import { ConfigError } from './ConfigError.ts';
 import { expectation, formatIssues } from '../probe-api/zodIssues.ts';
 import { configSchema, type Config } from './schema.ts';
 import { scriptsStamp } from './folderStamps.ts';
+import { modelProblems } from './modelProblems.ts';
 import { listServices, type ServiceScript } from './servicesFolder.ts';
 
 /** config.yaml read and checked against the schema; its probe modules not imported. */
@@ -88,7 +89,8 @@ export async function parseConfigFile(configFile: string, options: { cwd?: strin
   const services = config.WatchMan.services_folder;
   const scripts = services === undefined ? '' : await scriptsStamp([services]);
   const listing = await listServices(config.WatchMan, Object.keys(config.probes));
-  return { file, label, stamp, scriptsStamp: scripts, document, problems: listing.problems, config, services: listing.services, serviceWarnings: listing.warnings };
+  const model = modelProblems(config, listing.services.map((service) => service.name));
+  return { file, label, stamp, scriptsStamp: scripts, document, problems: [...listing.problems, ...model], config, services: listing.services, serviceWarnings: listing.warnings };
 }
 
 const EMPTY = 'the file is empty; expected a map with Generic, WEB, WatchMan and probes';

@@ -40,6 +40,24 @@ export const genericSchema = z.strictObject({
   log: logSchema.prefault({}),
 });
 
+const categoryList = z.array(safeName, { error: 'expected a list of category names' }).min(1, { error: 'expected at least one category' });
+
+export const poolSchema = z.strictObject({
+  path: z.string({ error: 'expected a path starting with "/"' }).regex(/^\/[^?#\s]*$/, { error: 'expected a path starting with "/", without "?", "#" or spaces' }),
+  categories: categoryList,
+});
+
+export const categorySchema = z.strictObject({
+  /** A group fails only when fewer than `min_passing` of its members pass (CoCo's resilient categories). */
+  resilient: boolean.default(false),
+  min_passing: positiveInt.default(1),
+  /** Once failed, stays failed (through restarts) until `deadpool unstick <category>`. */
+  sticky: boolean.default(false),
+});
+
+/** Every probe is in this category unless it names others; it needs no entry under `categories`. */
+export const DEFAULT_CATEGORY = 'default';
+
 export const webSchema = z.strictObject({
   port: port.default(9001),
   host: nonEmptyString('a host name or address').default('0.0.0.0'),
@@ -47,6 +65,10 @@ export const webSchema = z.strictObject({
   access_token: nonEmptyString('a non-empty token').optional(),
   access_token_file: nonEmptyString('a file path').optional(),
   name: z.string().default('DeadPool'),
+  /** FT `systemCode` of /__health; defaults to a slug of `name` (src/verdict/healthModel.ts). */
+  system_code: nonEmptyString('a system code').optional(),
+  /** One per Cloudflare pool monitor: its own path and the categories it needs (checked in src/config/modelProblems.ts). */
+  pools: z.record(safeName, poolSchema, { error: 'expected a map of pools' }).default({}),
 });
 
 export const watchManSchema = z.strictObject({
@@ -75,6 +97,14 @@ export const probeSchema = z.strictObject({
   success_criteria: z.record(z.string(), criterionSchema, { error: 'expected a map of labelled criteria' }).default({}),
   fall: positiveInt.default(1),
   rise: positiveInt.default(1),
+  categories: categoryList.default([DEFAULT_CATEGORY]),
+  /** Instances of one service; a probe without a group is a group of its own. */
+  group: safeName.optional(),
+  /** FT severity: 1 critical, 2, 3 informational. Shown, never used in the verdict. */
+  severity: z.union([z.literal(1), z.literal(2), z.literal(3)], { error: 'expected 1 (critical), 2 or 3 (informational)' }).default(1),
+  business_impact: nonEmptyString('a sentence').optional(),
+  technical_summary: nonEmptyString('a sentence').optional(),
+  panic_guide: nonEmptyString('a URL or a sentence').optional(),
 });
 
 export const configSchema = z.strictObject({
@@ -82,9 +112,12 @@ export const configSchema = z.strictObject({
   WEB: webSchema.prefault({}),
   WatchMan: watchManSchema.prefault({}),
   probes: z.record(safeName, probeSchema, { error: 'expected a map of probes' }).default({}),
+  categories: z.record(safeName, categorySchema, { error: 'expected a map of categories' }).default({}),
 });
 
 export type Config = z.output<typeof configSchema>;
 export type ProbeConfig = z.output<typeof probeSchema>;
 export type LogConfig = z.output<typeof logSchema>;
 export type WebConfig = z.output<typeof webSchema>;
+export type CategoryConfig = z.output<typeof categorySchema>;
+export type PoolConfig = z.output<typeof poolSchema>;

@@ -345,7 +345,8 @@ async function folderId(folder: string): Promise<string> {
   return `${stats.dev}:${stats.ino}`;
 }
 
-function folderProblem(error: unknown): string {
+/** The words every DeadPool command uses for a flag folder it cannot list. */
+export function folderProblem(error: unknown): string {
   const code = (error as NodeJS.ErrnoException).code;
   if (code === 'ENOENT') return 'the folder does not exist';
   if (code === 'ENOTDIR') return 'the path is not a folder';

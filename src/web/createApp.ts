@@ -1,19 +1,21 @@
-import { Router } from '@koa/router';
 import { IncomingMessage, ServerResponse } from 'node:http';
 import Koa from 'koa';
 import type { WebConfig } from '../config/schema.ts';
 import type { Logger } from '../log/Logger.ts';
+import type { HealthModel } from '../verdict/healthModel.ts';
+import { didYouMean } from '../probe-api/suggest.ts';
+import type { Selection } from '../verdict/verdict.ts';
 import { bearerMatches } from './bearerMatches.ts';
-import { memoizedVerdict, type VerdictInputs } from './memoizedVerdict.ts';
-import type { Verdict } from './verdict.ts';
+import { memoizedVerdicts, type VerdictSources, type Verdicts } from './memoizedVerdicts.ts';
+import { renderHealth } from './renderHealth.ts';
 
 /** Everything that can change on a live reload is a getter, read again on every request. */
-export interface AppDeps extends VerdictInputs {
-  getWebConfig: () => Pick<WebConfig, 'base_url' | 'name'>;
+export interface AppDeps extends VerdictSources {
+  getWebConfig: () => Pick<WebConfig, 'base_url'>;
   /** undefined: no token configured, the answer is open to anyone (the CLI warns about it). */
   getToken: () => string | undefined;
-  /** The verdict to answer with, when the caller shares it (see memoizedVerdict); else made from the getters. */
-  currentVerdict?: () => Verdict;
+  /** The verdicts to answer with, when the caller shares them (see memoizedVerdicts); else made from the getters. */
+  verdicts?: Verdicts;
   /** A request answered 511, with its client's address (never its credentials): for a summary, not a line per request. */
   onUnauthorized?: (remote: string | undefined) => void;
   logger: Logger;
@@ -21,10 +23,15 @@ export interface AppDeps extends VerdictInputs {
 
 const ALLOWED_METHODS = 'GET, HEAD';
 
+/** What a path answers: the Cloudflare answer for a selection (base_url, a pool), FT's good-to-go, or FT's health JSON. */
+type Route = { kind: 'answer'; selection: Selection; plain: boolean } | { kind: 'gtg' } | { kind: 'health' };
+
 /**
- * The responder as a Koa app, tested through `app.callback()`. Every answer, errors included, is
- * plain text that no cache may keep (Cloudflare or a proxy in between must never replay an old
- * "OK"), and only an authorised GET/HEAD on `WEB.base_url` can say anything about the probes.
+ * The responder as a Koa app, tested through `app.callback()`. Every answer, errors included,
+ * carries `Cache-Control: no-store` (Cloudflare or a proxy in between must never replay an old
+ * "OK"), and only an authorised GET/HEAD on one of its routes can say anything about the probes:
+ * `WEB.base_url` (every category), each `WEB.pools.<name>.path` (the pool's categories), `/__gtg`
+ * and `/__health`; `?categories=a,b` selects categories on any of them.
  */
 export function createApp(deps: AppDeps): Koa {
   const { logger } = deps;
@@ -33,43 +40,62 @@ export function createApp(deps: AppDeps): Koa {
   app.silent = true;
   app.on('error', (error: unknown) => logger.warning(`web answer failed: ${errorText(error)}`, { component: 'web' }));
 
-  const currentVerdict = deps.currentVerdict ?? memoizedVerdict(deps);
-  /** The answer to an authorised or unauthorised GET/HEAD on base_url: the same for both paths below. */
+  const verdicts = deps.verdicts ?? memoizedVerdicts(deps);
+  const routes = routeTable(() => deps.getWebConfig().base_url, deps.getModel);
   // The token is checked in constant time on every request. It is not cached per connection: a
   // proxy in front may multiplex many clients onto one kept-alive connection, and comparing one
   // client's header with another's cached one would leak the token through timing.
   // Changes of the answer are logged where they happen (logAnswerChanges.ts), not here: a recovery
   // between two requests would never be logged, and a request is no time to log.
-  const decide = (authorization: string | undefined, remote: string | undefined): Reply => {
+  const authorized = (authorization: string | undefined, remote: string | undefined): boolean => {
     const token = deps.getToken();
-    if (token !== undefined && !bearerMatches(authorization, token)) {
-      deps.onUnauthorized?.(remote);
-      return AUTH_ERR;
-    }
-    return currentVerdict();
+    if (token === undefined || bearerMatches(authorization, token)) return true;
+    deps.onUnauthorized?.(remote);
+    return false;
   };
-  const answer = (ctx: Koa.Context): void => {
+  const answer = (ctx: Koa.Context, route: Route): void => {
     if (ctx.method !== 'GET' && ctx.method !== 'HEAD') {
       ctx.status = 405;
       ctx.set('Allow', ALLOWED_METHODS);
       ctx.body = 'Method Not Allowed\n';
       return;
     }
-    const reply = decide(ctx.get('Authorization'), ctx.ip);
-    ctx.status = reply.status;
-    ctx.body = reply.body;
+    if (!authorized(ctx.get('Authorization'), ctx.ip)) {
+      ctx.status = AUTH_ERR.status;
+      ctx.body = AUTH_ERR.body;
+      return;
+    }
+    const categories = categoriesOf(ctx.query['categories'], deps.getModel());
+    if (typeof categories === 'string') {
+      ctx.status = 400;
+      ctx.body = `${categories}\n`;
+      return;
+    }
+    const base = route.kind === 'answer' ? route.selection : {};
+    const result = verdicts(categories === undefined ? base : { ...base, categories });
+    if (route.kind === 'answer') {
+      ctx.status = result.status;
+      ctx.body = result.body;
+    } else if (route.kind === 'gtg') {
+      ctx.status = result.status;
+      ctx.body = result.status === 200 ? 'OK\n' : result.body.slice(result.body.indexOf('\n') + 1);
+    } else {
+      ctx.status = 200;
+      ctx.set('Content-Type', 'application/json; charset=utf-8');
+      ctx.body = JSON.stringify(renderHealth(result, deps.getModel(), deps.getFreshness().now), null, 2) + '\n';
+    }
   };
 
   app.fastPath = (req, res) => {
     const { method, url } = req;
     if (method !== 'GET' && method !== 'HEAD') return false;
-    const baseUrl = deps.getWebConfig().base_url;
-    if (url === undefined || !isBaseUrl(url, baseUrl)) return false;
+    const route = url === undefined ? undefined : routes().get(url);
+    if (route?.kind !== 'answer' || !route.plain) return false;
     const debug = logger.enabled('debug');
     const started = debug ? performance.now() : 0;
     let reply: Reply;
     try {
-      reply = decide(authorizationOf(req.rawHeaders), req.socket.remoteAddress);
+      reply = authorized(authorizationOf(req.rawHeaders), req.socket.remoteAddress) ? verdicts(route.selection) : AUTH_ERR;
     } catch {
       // Koa's path asks again and answers (and logs) the error as it does for any other.
       return false;
@@ -81,7 +107,7 @@ export function createApp(deps: AppDeps): Koa {
     logger.debug('web request', {
       component: 'web',
       method,
-      path: baseUrl,
+      path: url,
       status: reply.status,
       duration_ms: Math.round((performance.now() - started) * 10) / 10,
       remote: req.socket.remoteAddress || '',
@@ -100,6 +126,7 @@ export function createApp(deps: AppDeps): Koa {
     } catch (error) {
       logger.error(`web request failed: ${errorText(error)}`, { component: 'web', method: ctx.method, path: ctx.path });
       ctx.remove('Allow');
+      ctx.set('Content-Type', 'text/plain; charset=utf-8');
       ctx.status = 500;
       ctx.body = 'Internal Server Error\n';
     }
@@ -114,12 +141,50 @@ export function createApp(deps: AppDeps): Koa {
       user_agent: ctx.get('User-Agent') || undefined,
     });
   });
-  app.use(routesFor(() => deps.getWebConfig().base_url, answer));
   app.use((ctx) => {
+    const route = routes().get(ctx.path);
+    if (route) {
+      answer(ctx, route);
+      return;
+    }
     ctx.status = 404;
     ctx.body = 'Not Found\n';
   });
   return app;
+}
+
+/**
+ * `?categories=a,b` as a list (undefined when absent or empty: every category of the route), or
+ * the message of a 400 when it names a category the config does not have: a typo must not
+ * quietly select nothing, which would answer 200.
+ */
+function categoriesOf(raw: string | string[] | undefined, model: HealthModel): readonly string[] | string | undefined {
+  if (raw === undefined) return undefined;
+  const names = [...new Set((Array.isArray(raw) ? raw.join(',') : raw).split(',').map((name) => name.trim()).filter((name) => name !== ''))];
+  if (names.length === 0) return undefined;
+  const known = [...model.categories.keys()];
+  for (const name of names) {
+    if (!model.categories.has(name)) return `unknown category "${name.slice(0, 100)}"${didYouMean(name, known)}; expected some of ${known.join(', ')}`;
+  }
+  return names.sort();
+}
+
+/** The responder's paths, rebuilt only when a reload changed base_url or the pools. */
+function routeTable(getBaseUrl: () => string, getModel: () => HealthModel): () => ReadonlyMap<string, Route> {
+  let built: { baseUrl: string; pools: HealthModel['pools']; routes: Map<string, Route> } | undefined;
+  return () => {
+    const baseUrl = getBaseUrl();
+    const pools = getModel().pools;
+    if (built?.baseUrl === baseUrl && built.pools === pools) return built.routes;
+    const routes = new Map<string, Route>([
+      ['/__gtg', { kind: 'gtg' }],
+      ['/__health', { kind: 'health' }],
+    ]);
+    for (const pool of pools.values()) routes.set(pool.path, { kind: 'answer', selection: { pool: pool.name }, plain: !UNPLAIN.test(pool.path) });
+    routes.set(baseUrl, { kind: 'answer', selection: {}, plain: !UNPLAIN.test(baseUrl) });
+    built = { baseUrl, pools, routes };
+    return routes;
+  };
 }
 
 interface Reply {
@@ -177,47 +242,8 @@ class FastPathKoa extends Koa {
   }
 }
 
-/**
- * Whether Koa would route this request to the answer: its path (what comes before "?") is
- * base_url. Only plain base_urls qualify; one with characters that make Koa's URL parser take
- * its slow road ("#", spaces, "?") is left to Koa, which stays the reference.
- */
-function isBaseUrl(url: string, baseUrl: string): boolean {
-  if (!url.startsWith(baseUrl) || (url.length !== baseUrl.length && url.charCodeAt(baseUrl.length) !== QUESTION_MARK)) return false;
-  if (baseUrl !== lastBaseUrl) {
-    lastBaseUrl = baseUrl;
-    lastBaseUrlPlain = !UNPLAIN.test(baseUrl);
-  }
-  return lastBaseUrlPlain;
-}
-
-let lastBaseUrl: string | undefined;
-let lastBaseUrlPlain = false;
-
-const QUESTION_MARK = 0x3f;
-/** What parseurl does not take on its fast path, plus "?" itself. */
+/** What parseurl does not take on its fast path, plus "?" itself: such a path is left to Koa, which stays the reference. */
 const UNPLAIN = /[\t\n\f\r #?\u00a0\ufeff]/;
-
-/** The router for the current base_url, rebuilt only when a reload changed it. */
-function routesFor(getBaseUrl: () => string, answer: (ctx: Koa.Context) => void): Koa.Middleware {
-  type Routes = ReturnType<Router['routes']>;
-  let built: { baseUrl: string; routes: Routes } | undefined;
-  return (ctx, next) => {
-    const baseUrl = getBaseUrl();
-    let current = built;
-    if (current?.baseUrl !== baseUrl) {
-      const router = new Router();
-      // A RegExp, not a path-to-regexp string: a base_url like "/health:dc1" must match literally.
-      router.all(new RegExp(`^${escapeRegExp(baseUrl)}$`), answer);
-      current = built = { baseUrl, routes: router.routes() };
-    }
-    return current.routes(ctx as Parameters<Routes>[0], next);
-  };
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-}
 
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

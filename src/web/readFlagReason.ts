@@ -1,6 +1,6 @@
 import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
-import { plainLine } from './plainLine.ts';
+import { plainLine } from '../verdict/plainLine.ts';
 
 /** A reason is one line; reading more of a file someone filled with junk would only cost memory. */
 export const MAX_FLAG_READ_BYTES = 4096;

@@ -43,7 +43,7 @@ test('a wrong type names the file, the key path, what was expected and what was 
 
 test('an unknown key is an error with a suggestion when close', async (t) => {
   const problems = await problemsOf('typo-key.yaml');
-  t.true(problems.includes('typo-key.yaml: probes.elastic.moduke: unknown key (did you mean "module"?); expected one of module, isEnabled, period, query, success_criteria, fall, rise'), problems.join('\n'));
+  t.true(problems.includes('typo-key.yaml: probes.elastic.moduke: unknown key (did you mean "module"?); expected one of module, isEnabled, period, query, success_criteria, fall, rise, categories, group, severity, business_impact, technical_summary, panic_guide'), problems.join('\n'));
   t.true(problems.includes('typo-key.yaml: probes.elastic.module: missing: the probe module to run, e.g. url_probe'), problems.join('\n'));
 });
 
@@ -92,7 +92,7 @@ test("the original DeadPool's own config: schema and module problems are reporte
   const problems = await problemsOf('original.yaml');
   t.deepEqual(problems, [
     'original.yaml: probes.mssql.module: missing: the probe module to run, e.g. url_probe',
-    'original.yaml: probes.mssql.moduke: unknown key (did you mean "module"?); expected one of module, isEnabled, period, query, success_criteria, fall, rise',
+    'original.yaml: probes.mssql.moduke: unknown key (did you mean "module"?); expected one of module, isEnabled, period, query, success_criteria, fall, rise, categories, group, severity, business_impact, technical_summary, panic_guide',
   ]);
 });
 

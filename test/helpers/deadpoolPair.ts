@@ -10,6 +10,10 @@ export const TOKEN = 'fail-closed-test-token';
 export interface PairOptions {
   /** The `probes:` section, indented by two spaces. */
   probes: string;
+  /** Extra `WEB:` keys in flow style, e.g. `pools: { search: { path: /search, categories: [search] } }`. */
+  web?: string;
+  /** Extra top-level sections, e.g. `categories:\n  search: { resilient: true }\n`. */
+  sections?: string;
   /** Extra `WatchMan:` keys, e.g. `modules_folder: mods`. */
   watchman?: string;
   /** Start the watcher (default true). */
@@ -39,9 +43,9 @@ export async function startPair(t: { teardown(fn: () => Promise<void> | void): v
     await writeFile(
       config,
       `Generic: { log: { level: ${options.level ?? 'info'} } }
-WEB: { host: 127.0.0.1, port: ${port}, access_token: ${TOKEN}, name: DC-1 }
+WEB: { host: 127.0.0.1, port: ${port}, access_token: ${TOKEN}, name: DC-1${options.web ? `, ${options.web}` : ''} }
 WatchMan: { probe_status_folder: flags, stale_grace: 1${options.watchman ? `, ${options.watchman}` : ''} }
-probes:
+${options.sections ?? ''}probes:
 ${probes}`,
     );
     if (user) await chown(config, user.uid, user.gid);
@@ -66,5 +70,5 @@ ${probes}`,
   const watcher = options.supervised || options.watcher === false ? undefined : start('watcher');
   const origin = `http://127.0.0.1:${port}`;
   await waitFor(async () => (await ask(origin, TOKEN)).status !== 0, STARTUP_MS, 'the responder to listen');
-  return { dir, folder: path.join(dir, 'flags'), config, origin, web, watcher, run, user, writeConfig, ask: () => ask(origin, TOKEN) };
+  return { dir, folder: path.join(dir, 'flags'), config, origin, web, watcher, run, user, writeConfig, start, ask: (urlPath = '/') => ask(origin, TOKEN, urlPath) };
 }

@@ -14,10 +14,10 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-/** One GET with the bearer token; network errors come back as status 0 (responder not up yet). */
-export async function ask(origin: string, token: string): Promise<Answer> {
+/** One GET of `urlPath` with the bearer token; network errors come back as status 0 (responder not up yet). */
+export async function ask(origin: string, token: string, urlPath = '/'): Promise<Answer> {
   try {
-    const response = await fetch(origin + '/', { headers: { Authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(2000) });
+    const response = await fetch(origin + urlPath, { headers: { Authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(2000) });
     return { status: response.status, body: await response.text() };
   } catch {
     return { status: 0, body: '' };
@@ -28,13 +28,13 @@ export async function ask(origin: string, token: string): Promise<Answer> {
  * Polls the responder every few ms until stopped, counting answers by status: lets a test assert
  * that no 200 was served while a failure lasted.
  */
-export function pollResponder(origin: string, token: string, everyMs = 5) {
+export function pollResponder(origin: string, token: string, everyMs = 5, urlPath = '/') {
   const counts = new Map<number, number>();
   let last: Answer = { status: 0, body: '' };
   let running = true;
   const loop = (async () => {
     while (running) {
-      last = await ask(origin, token);
+      last = await ask(origin, token, urlPath);
       counts.set(last.status, (counts.get(last.status) ?? 0) + 1);
       await new Promise((resolve) => setTimeout(resolve, everyMs));
     }

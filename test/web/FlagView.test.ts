@@ -5,7 +5,7 @@ import path from 'node:path';
 import { formatFlag, probeOfFlag } from '../../src/flag-store/flagFormat.ts';
 import { FlagStore } from '../../src/flag-store/FlagStore.ts';
 import { FlagView, type FlagViewOptions, type FlagViewState } from '../../src/web/FlagView.ts';
-import { plainLine } from '../../src/web/plainLine.ts';
+import { plainLine } from '../../src/verdict/plainLine.ts';
 import { waitFor } from '../helpers/waitFor.ts';
 
 async function tempFolder(t: ExecutionContext): Promise<string> {

@@ -5,6 +5,9 @@ import { createApp, type AppDeps } from '../../src/web/createApp.ts';
 import type { FlagViewState } from '../../src/web/FlagView.ts';
 import { startServer } from '../helpers/httpServers.ts';
 import { freshFor } from '../helpers/freshness.ts';
+import { constant, modelFor, modelOf } from '../helpers/healthModel.ts';
+import type { HealthModel } from '../../src/verdict/healthModel.ts';
+import { NO_MARKS } from '../../src/marks/Mark.ts';
 import { request, type Answer } from './request.ts';
 
 const TOKEN = 'WyI1NTE1MjhmNDMxY2Q3NTEwOTQxY2ZhYTgi.B_bF8g.t1oUMxHr';
@@ -22,10 +25,18 @@ interface Setup {
 async function serve(t: { teardown(fn: () => Promise<void>): void }, setup: Setup = {}) {
   const records: LogRecord[] = [];
   const web = setup.web ?? { base_url: '/', name: 'DC-1' };
+  const models = new Map<string, HealthModel>();
+  // One model per name, as the responder keeps one per loaded config.
+  const model = (): HealthModel => {
+    const known = models.get(web.name) ?? modelFor(setup.enabled ?? ['elastic', 'mongo'], web.name);
+    models.set(web.name, known);
+    return known;
+  };
   const state: FlagViewState = { folder: '/flags', folderOk: true, folderProblem: undefined, flags: new Map(Object.entries(setup.flags ?? {})) };
   const deps: AppDeps = {
     getState: setup.getState ?? (() => state),
-    getEnabledProbes: () => setup.enabled ?? ['elastic', 'mongo'],
+    getModel: model,
+    getMarks: () => NO_MARKS,
     getWebConfig: () => web,
     getToken: () => ('token' in setup ? setup.token : TOKEN),
     getFreshness: () => freshFor(setup.enabled ?? ['elastic', 'mongo']),
@@ -167,8 +178,9 @@ test('requests answered 511 are handed on with their client address only, both t
   const server = await startServer(
     createApp({
       getState: () => ({ folder: '/flags', folderOk: true, folderProblem: undefined, flags: new Map() }),
-      getEnabledProbes: () => ['elastic'],
-      getWebConfig: () => ({ base_url: '/', name: 'DC-1' }),
+      getModel: constant(modelFor(['elastic'])),
+      getMarks: () => NO_MARKS,
+      getWebConfig: () => ({ base_url: '/' }),
       getToken: () => TOKEN,
       getFreshness: () => freshFor(['elastic']),
       onUnauthorized: (remote) => unauthorized.push(remote),
@@ -185,4 +197,43 @@ test('requests answered 511 are handed on with their client address only, both t
   t.true(unauthorized.every((remote) => /^(::ffff:)?127\.0\.0\.1$/.test(remote ?? '')), JSON.stringify(unauthorized));
   t.deepEqual(records.filter((r) => r.level !== 'debug'), []);
   t.false(JSON.stringify(records).includes('guess'));
+});
+
+test('pool paths answer for their categories, through the fast path as through Koa; ?categories= selects, and a typo is a 400', async (t) => {
+  const model = modelOf({
+    WEB: { name: 'DC-1', pools: { search: { path: '/search', categories: ['search'] } } },
+    categories: { search: {} },
+    probes: { es: { module: 'url_probe', categories: ['search'] }, db: { module: 'url_probe' } },
+  });
+  const server = await startServer(
+    createApp({
+      getState: () => ({ folder: '/flags', folderOk: true, folderProblem: undefined, flags: new Map([['db', 'ECONNREFUSED']]) }),
+      getModel: () => model,
+      getMarks: () => NO_MARKS,
+      getWebConfig: () => ({ base_url: '/' }),
+      getToken: () => TOKEN,
+      getFreshness: () => freshFor(['es', 'db']),
+      logger: createLogger({ level: 'info', sinks: [] }),
+    }).callback(),
+  );
+  t.teardown(() => server.close());
+  const search = await request(server.origin, '/search', { headers: AUTH });
+  t.is(search.status, 200);
+  t.is(search.body, 'Server: DC-1 reports:\nOK\n');
+  assertPlainNoStore(t, search);
+  t.is((await request(server.origin, '/search?x=1', { headers: AUTH })).status, 200, 'through Koa');
+  t.is((await request(server.origin, '/', { headers: AUTH })).status, 503);
+  t.is((await request(server.origin, '/?categories=search', { headers: AUTH })).status, 200);
+  t.is((await request(server.origin, '/search?categories=default', { headers: AUTH })).status, 503);
+  t.is((await request(server.origin, '/search')).status, 511);
+  const typo = await request(server.origin, '/?categories=serch,default', { headers: AUTH });
+  t.is(typo.status, 400);
+  t.is(typo.body, 'unknown category "serch" (did you mean "search"?); expected some of default, search\n');
+  const health = await request(server.origin, '/__health?categories=search', { headers: AUTH });
+  t.is(health.status, 200);
+  t.is(health.headers['content-type'], 'application/json; charset=utf-8');
+  t.is(health.headers['cache-control'], 'no-store');
+  t.like(JSON.parse(health.body), { schemaVersion: 1, systemCode: 'dc-1', ok: true, checks: [{ id: 'es', ok: true, checkOutput: 'OK' }] });
+  const gtg = await request(server.origin, '/__gtg', { method: 'HEAD', headers: AUTH });
+  t.is(gtg.status, 503);
 });

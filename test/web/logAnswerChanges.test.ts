@@ -7,9 +7,11 @@ import { createLogger } from '../../src/log/createLogger.ts';
 import type { LogRecord } from '../../src/log/Logger.ts';
 import { FlagView, type FlagViewState } from '../../src/web/FlagView.ts';
 import { logAnswerChanges } from '../../src/web/logAnswerChanges.ts';
-import { memoizedVerdict } from '../../src/web/memoizedVerdict.ts';
+import { memoizedVerdicts } from '../../src/web/memoizedVerdicts.ts';
 import { FakeClock } from '../helpers/FakeClock.ts';
 import { freshFor } from '../helpers/freshness.ts';
+import { constant, modelFor } from '../helpers/healthModel.ts';
+import { NO_MARKS } from '../../src/marks/Mark.ts';
 import { waitFor } from '../helpers/waitFor.ts';
 
 const HOUR = 3_600_000;
@@ -26,10 +28,10 @@ test('a real flag folder: each change of the answer is logged when the folder ch
   await view.ready;
   const records: LogRecord[] = [];
   const log = logAnswerChanges({
-    verdict: memoizedVerdict({
+    verdicts: memoizedVerdicts({
       getState: () => view.state,
-      getEnabledProbes: () => ['elastic', 'mongo'],
-      getWebConfig: () => ({ name: 'DC-1' }),
+      getModel: constant(modelFor(['elastic', 'mongo'])),
+      getMarks: () => NO_MARKS,
       getFreshness: () => freshFor(['elastic', 'mongo']),
     }),
     logger: createLogger({ level: 'debug', sinks: [(r) => records.push(r)] }),
@@ -67,10 +69,10 @@ test('time alone changes the answer (a watcher falling silent sends no event): f
   const state: FlagViewState = { folder: '/flags', folderOk: true, folderProblem: undefined, flags: new Map() };
   const records: LogRecord[] = [];
   const log = logAnswerChanges({
-    verdict: memoizedVerdict({
+    verdicts: memoizedVerdicts({
       getState: () => state,
-      getEnabledProbes: () => ['elastic'],
-      getWebConfig: () => ({ name: 'DC-1' }),
+      getModel: constant(modelFor(['elastic'])),
+      getMarks: () => NO_MARKS,
       getFreshness: () => ({ ...written, now: epoch + clock.now() }),
     }),
     logger: createLogger({ level: 'debug', sinks: [(r) => records.push(r)] }),
@@ -97,7 +99,7 @@ test('many failing probes: ten named, the rest counted; an unreadable folder say
   const listeners = new Set<() => void>();
   const records: LogRecord[] = [];
   const log = logAnswerChanges({
-    verdict: memoizedVerdict({ getState: () => state, getEnabledProbes: () => names, getWebConfig: () => ({ name: 'DC-1' }), getFreshness: () => freshFor(names) }),
+    verdicts: memoizedVerdicts({ getState: () => state, getModel: constant(modelFor(names)), getMarks: () => NO_MARKS, getFreshness: () => freshFor(names) }),
     logger: createLogger({ level: 'debug', sinks: [(r) => records.push(r)] }),
     changes: [
       (listener) => {

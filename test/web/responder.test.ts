@@ -9,6 +9,8 @@ import { FlagView } from '../../src/web/FlagView.ts';
 import { startServer } from '../../src/web/startServer.ts';
 import { waitFor } from '../helpers/waitFor.ts';
 import { freshFor } from '../helpers/freshness.ts';
+import { constant, modelFor } from '../helpers/healthModel.ts';
+import { NO_MARKS } from '../../src/marks/Mark.ts';
 import { request } from './request.ts';
 
 test('end to end: a flag written by the watcher side turns the answer to 503 and back', async (t) => {
@@ -22,8 +24,9 @@ test('end to end: a flag written by the watcher side turns the answer to 503 and
   await view.ready;
   const app = createApp({
     getState: () => view.state,
-    getEnabledProbes: () => ['elastic'],
-    getWebConfig: () => ({ base_url: '/', name: 'DC-1' }),
+    getModel: constant(modelFor(['elastic'])),
+    getMarks: () => NO_MARKS,
+    getWebConfig: () => ({ base_url: '/' }),
     getToken: () => 'secret',
     getFreshness: () => freshFor(['elastic']),
     logger: silentLogger,

@@ -5,13 +5,16 @@ import { createApp } from '../../src/web/createApp.ts';
 import { silentLogger } from '../../src/log/createLogger.ts';
 import { SERVER_LIMITS, startServer } from '../../src/web/startServer.ts';
 import { freshFor } from '../helpers/freshness.ts';
+import { constant, modelFor } from '../helpers/healthModel.ts';
+import { NO_MARKS } from '../../src/marks/Mark.ts';
 import { request } from './request.ts';
 
 const app = () =>
   createApp({
     getState: () => ({ folder: '/f', folderOk: true, folderProblem: undefined, flags: new Map() }),
-    getEnabledProbes: () => [],
-    getWebConfig: () => ({ base_url: '/', name: 'DC-1' }),
+    getModel: constant(modelFor([])),
+    getMarks: () => NO_MARKS,
+    getWebConfig: () => ({ base_url: '/' }),
     getToken: () => undefined,
     getFreshness: () => freshFor([]),
     logger: silentLogger,

@@ -1,11 +1,31 @@
 import test from 'ava';
 import type { WatcherState } from '../../src/flag-store/watcherState.ts';
+import { NO_MARKS } from '../../src/marks/Mark.ts';
+import { MAX_BODY_BYTES } from '../../src/verdict/boundedBody.ts';
+import { heartbeatLimit, probeStatuses, type Freshness } from '../../src/verdict/probeStatuses.ts';
+import { verdict as judgeAll } from '../../src/verdict/verdict.ts';
 import type { FlagViewState } from '../../src/web/FlagView.ts';
-import { heartbeatLimit, MAX_BODY_BYTES, verdict as judge, verdictExpiry, type Freshness } from '../../src/web/verdict.ts';
 import { freshFor } from '../helpers/freshness.ts';
+import { modelFor } from '../helpers/healthModel.ts';
+
+// A config in the seed's shape (no categories, groups, pools or marks) must answer exactly as the
+// seed did: these cases predate the health model and keep its bodies byte for byte.
+
+/** The verdict for a seed-style config of `probes`, through the responder's view of the folder. */
+function judge(probes: Iterable<string>, flags: FlagViewState, name: string, freshness: Freshness) {
+  const list = [...probes];
+  const statuses = probeStatuses(list, flags, freshness);
+  const result = judgeAll({ model: modelFor(list, name), probes: statuses.probes, blocker: statuses.blocker, probesValidUntil: statuses.validUntil, marks: NO_MARKS, now: freshness.now });
+  return { status: result.status, body: result.body, dead: result.dead, validUntil: result.validUntil };
+}
+
+const verdictExpiry = (probes: string[], flags: FlagViewState, freshness: Freshness): number => judge(probes, flags, 'DC-1', freshness).validUntil;
 
 /** Every probe checked just now: these tests are about flags; freshness has its own below. */
-const verdict = (probes: Iterable<string>, flags: FlagViewState, name: string) => judge(probes, flags, name, freshFor([...probes]));
+const verdict = (probes: Iterable<string>, flags: FlagViewState, name: string) => {
+  const { status, body, dead } = judge(probes, flags, name, freshFor([...probes]));
+  return { status, body, dead };
+};
 
 const state = (flags: Record<string, string>, folderOk = true): FlagViewState => ({
   folder: '/flags',
@@ -68,7 +88,7 @@ test('control characters in reasons and the server name cannot forge extra lines
 const NOW = 1_800_000_000_000;
 /** A state file written `writtenAgoMs` ago by a watcher running `running`, with `failing` among them. */
 const heartbeat = (running: string[], failing: WatcherState['failing'] = {}, writtenAgoMs = 0, extra: Partial<WatcherState> = {}): Freshness => ({
-  watcher: { state: { version: 2, pid: 1, written_at: NOW - writtenAgoMs, heartbeat_ms: 500, min_deadline_ms: 5000, running: new Set(running), failing, ...extra }, problem: undefined },
+  watcher: { state: { version: 2, pid: 1, written_at: NOW - writtenAgoMs, heartbeat_ms: 500, min_deadline_ms: 5000, running: new Set(running), failing, ...extra } },
   now: NOW,
   graceMs: 5000,
   folderName: 'probe-status/',
@@ -92,7 +112,7 @@ test('the heartbeat limit follows the shortest period + timeout, between one and
 });
 
 test('no watcher state at all: every enabled probe fails, saying why', (t) => {
-  const result = judge(['a', 'b'], state({}), 'DC-1', { watcher: { state: undefined, problem: 'no watcher state file' }, now: NOW, graceMs: 5000, folderName: 'probe-status/' });
+  const result = judge(['a', 'b'], state({}), 'DC-1', { watcher: { state: undefined }, now: NOW, graceMs: 5000, folderName: 'probe-status/' });
   t.is(result.status, 503);
   t.is(result.body, 'Server: DC-1 reports:\nThe a is DEAD! no result from the watcher: not started, or unable to write probe-status/\nThe b is DEAD! no result from the watcher: not started, or unable to write probe-status/\n');
 });

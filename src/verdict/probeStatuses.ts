@@ -1,0 +1,104 @@
+import { wholeSeconds as seconds, type WatcherState } from '../flag-store/watcherState.ts';
+import { MAX_REASON_CHARS } from './boundedBody.ts';
+import { plainLine } from './plainLine.ts';
+import type { ProbeStatus } from './ProbeStatus.ts';
+
+/** The responder's view of the flag folder (FlagView's state): only what the verdict reads. */
+export interface FlagsSeen {
+  /** False when the folder cannot be listed: then nothing is known about the probes. */
+  readonly folderOk: boolean;
+  readonly folderProblem: string | undefined;
+  /** probe → first line of its flag's reason. */
+  readonly flags: ReadonlyMap<string, string>;
+}
+
+/** What the responder knows of the watcher's heartbeat, to tell a fresh result from a stale one. */
+export interface Freshness {
+  watcher: { state: WatcherState | undefined };
+  /** Epoch ms, the same clock the watcher writes with. */
+  now: number;
+  /** `WatchMan.stale_grace` in ms. */
+  graceMs: number;
+  /** The flag folder as shown in reasons (`probe-status/`). */
+  folderName: string;
+}
+
+export interface ProbeStatuses {
+  probes: ReadonlyMap<string, ProbeStatus>;
+  /** Set when nothing can be known (the flag folder cannot be read): the one line of every answer. */
+  blocker: string | undefined;
+  /**
+   * Until when (epoch ms) these statuses stay true for the same inputs, time being the only thing
+   * that moves: just before the watcher's last word turns stale. -Infinity when a reason shows an
+   * age (it changes every second), Infinity when time cannot change them.
+   */
+  validUntil: number;
+}
+
+/**
+ * Silence from the watcher has three causes the responder cannot tell apart (it is stopped, its
+ * event loop is stuck, or it runs but cannot write the folder): the reason names them all rather
+ * than guess one.
+ */
+const silentWatcher = (folderName: string, silenceMs?: number): string =>
+  silenceMs === undefined
+    ? `no result from the watcher: not started, or unable to write ${folderName}`
+    : `no result from the watcher for ${seconds(silenceMs)}: stopped, frozen, or unable to write ${folderName}`;
+
+/**
+ * How long the responder trusts the watcher's last word, in ms. The watcher rewrites its state
+ * every `heartbeat_ms` and judges each probe's freshness itself, so while it writes, its word
+ * holds; once it falls silent (stopped, frozen, blocked) any probe may have missed its deadline.
+ * Silence is allowed up to the shortest `period + timeout` of its probes, but never less than one
+ * heartbeat nor more than two, plus `stale_grace`.
+ */
+export function heartbeatLimit(state: WatcherState, graceMs: number): number {
+  const beat = state.heartbeat_ms;
+  return Math.min(2 * beat, Math.max(beat, state.min_deadline_ms ?? Infinity)) + graceMs;
+}
+
+const UP: ProbeStatus = { state: 'up', reason: undefined };
+
+/**
+ * Each enabled probe's status as the responder sees it. A probe passes only when it has no flag
+ * and the watcher, heard from recently, runs it with a fresh result that is not down. Without
+ * the freshness rule a stopped or frozen watcher would leave the last answer standing forever,
+ * which is how the original reported OK for a dead DC. Flags of probes not in `enabled` are
+ * ignored: an operator disabling a probe must be able to turn the DC green without hunting down
+ * its flag file.
+ */
+export function probeStatuses(enabled: Iterable<string>, seen: FlagsSeen, { watcher, now, graceMs, folderName }: Freshness): ProbeStatuses {
+  if (!seen.folderOk) {
+    return { probes: new Map(), blocker: `cannot read the flag folder: ${plainLine(seen.folderProblem ?? 'unknown problem', MAX_REASON_CHARS)}`, validUntil: Infinity };
+  }
+  const state = watcher.state;
+  const probes = new Map<string, ProbeStatus>();
+  const silence = state ? now - state.written_at : undefined;
+  const limit = state ? heartbeatLimit(state, graceMs) : Infinity;
+  const stale = !state ? silentWatcher(folderName) : silence! > limit ? silentWatcher(folderName, silence) : undefined;
+  const asOf = state?.written_at;
+  const refused = state?.config_problems?.[0];
+  let anyUnflagged = false;
+  for (const probe of enabled) {
+    const flag = seen.flags.get(probe);
+    if (flag !== undefined) {
+      probes.set(probe, { state: 'down', reason: flag, ...(asOf === undefined ? {} : { asOf }) });
+      continue;
+    }
+    anyUnflagged = true;
+    if (stale !== undefined || !state) {
+      probes.set(probe, { state: 'unknown', reason: stale });
+      continue;
+    }
+    if (!state.running.has(probe)) {
+      probes.set(probe, refused === undefined ? { state: 'pending', reason: 'pending', asOf: state.written_at } : { state: 'not-checked', reason: `not checked: the watcher refused the config and runs its last good one: ${refused}`, asOf: state.written_at });
+      continue;
+    }
+    // Down without a visible flag: the flag is being rewritten, or its folder is being replaced.
+    const failing = state.failing[probe];
+    probes.set(probe, failing ? { state: failing.state, reason: failing.reason, asOf: state.written_at } : asOf === undefined ? UP : { state: 'up', reason: undefined, asOf });
+  }
+  // 1 ms early, so rounding never keeps a stale answer.
+  const validUntil = !state || !anyUnflagged ? Infinity : stale !== undefined ? -Infinity : state.written_at + limit - 1;
+  return { probes, blocker: undefined, validUntil };
+}

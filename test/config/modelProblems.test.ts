@@ -1,0 +1,87 @@
+import test from 'ava';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { ConfigError } from '../../src/config/ConfigError.ts';
+import { readConfig } from '../../src/config/readConfig.ts';
+import { healthModel } from '../../src/verdict/healthModel.ts';
+
+async function problemsOf(t: { teardown(fn: () => Promise<void>): void }, yaml: string): Promise<string[]> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'deadpool-model-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  await writeFile(path.join(dir, 'config.yaml'), yaml);
+  const error = await readConfig('config.yaml', { cwd: dir }).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (error === undefined) return [];
+  if (!(error instanceof ConfigError)) throw error;
+  return error.problems;
+}
+
+const probe = (name: string, extra = '') => `  ${name}:\n    module: url_probe\n    query: { url: 'http://127.0.0.1/' }\n${extra}`;
+
+const cases: [string, string, string[]][] = [
+  ['a seed config: no problem', `probes:\n${probe('elastic')}`, []],
+  [
+    'a category a probe names but nobody declared, with a suggestion',
+    `categories:\n  search: { resilient: true }\nprobes:\n${probe('es-1', '    categories: [serch]\n')}`,
+    ['config.yaml: probes.es-1.categories[0]: unknown category "serch" (did you mean "search"?); expected one of default, search (declare it under categories)'],
+  ],
+  [
+    'a category a pool names but nobody declared',
+    `WEB:\n  pools:\n    api: { path: /api, categories: [api] }\nprobes:\n${probe('db')}`,
+    ['config.yaml: WEB.pools.api.categories[0]: unknown category "api"; expected one of default (declare it under categories)'],
+  ],
+  [
+    'two pools on one path',
+    `WEB:\n  pools:\n    a: { path: /x, categories: [default] }\n    b: { path: /x, categories: [default] }\nprobes:\n${probe('db')}`,
+    ['config.yaml: WEB.pools.b.path: "/x" is already WEB.pools.a.path; expected a path of its own'],
+  ],
+  [
+    'a pool on the base URL or on one of the responder\'s own routes',
+    `WEB:\n  base_url: /health\n  pools:\n    a: { path: /health, categories: [default] }\n    b: { path: /__gtg, categories: [default] }\n    c: { path: /metrics, categories: [default] }\nprobes:\n${probe('db')}`,
+    [
+      'config.yaml: WEB.pools.a.path: "/health" is already WEB.base_url; expected a path of its own',
+      'config.yaml: WEB.pools.b.path: "/__gtg" is already a route of the responder (/__gtg); expected a path of its own',
+      'config.yaml: WEB.pools.c.path: "/metrics" is already a route of the responder (/metrics); expected a path of its own',
+    ],
+  ],
+  [
+    'min_passing larger than a group of a resilient category',
+    `categories:\n  search: { resilient: true, min_passing: 3 }\nprobes:\n${probe('es-1', '    categories: [search]\n    group: es\n')}${probe('es-2', '    categories: [search]\n    group: es\n')}`,
+    ['config.yaml: categories.search.min_passing: 3 is more than group "es" has in search (2: es-1, es-2); expected at most 2'],
+  ],
+  [
+    'bad values of the new keys, each with what was expected',
+    `WEB:\n  pools:\n    a: { path: search, categories: [] }\ncategories:\n  search: { resilient: yes please, min_passing: 0, stiky: true }\nprobes:\n${probe('es-1', '    severity: 4\n')}`,
+    [
+      'config.yaml: WEB.pools.a.path: expected a path starting with "/", without "?", "#" or spaces, got "search"',
+      'config.yaml: WEB.pools.a.categories: expected at least one category, got an empty list',
+      'config.yaml: categories.search.stiky: unknown key (did you mean "sticky"?); expected one of resilient, min_passing, sticky',
+      'config.yaml: categories.search.resilient: expected True or False, got "yes please"',
+      'config.yaml: categories.search.min_passing: expected a whole number ≥ 1, got 0',
+      'config.yaml: probes.es-1.severity: expected 1 (critical), 2 or 3 (informational), got 4',
+    ],
+  ],
+];
+
+for (const [name, yaml, expected] of cases) {
+  test(`config: ${name}`, async (t) => {
+    t.deepEqual((await problemsOf(t, yaml)).sort(), [...expected].sort());
+  });
+}
+
+test('the model of a seed config: every probe in the default category, a group of its own, FT texts filled in', async (t) => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'deadpool-model-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  await writeFile(path.join(dir, 'config.yaml'), `WEB: { name: DC One }\nprobes:\n${probe('elastic')}${probe('off', '    isEnabled: false\n')}`);
+  const { config } = await readConfig('config.yaml', { cwd: dir });
+  const model = healthModel(config, ['httpd']);
+  t.is(model.systemCode, 'dc-one');
+  t.deepEqual([...model.probes.keys()], ['elastic', 'httpd']);
+  t.deepEqual([...model.categories.keys()], ['default']);
+  t.deepEqual([...model.categories.get('default')!.groups], [['elastic', ['elastic']], ['httpd', ['httpd']]]);
+  t.like(model.probes.get('elastic'), { severity: 1, technicalSummary: 'url_probe probe "elastic"' });
+  t.deepEqual(model.pools.size, 0);
+});
