@@ -1,15 +1,16 @@
 import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import path from 'node:path';
 import { loadConfig } from '../config/loadConfig.ts';
 import { createProcessLogger } from '../log/createProcessLogger.ts';
 import { Supervisor } from '../supervisor/Supervisor.ts';
 import type { CommandIO } from './CommandIO.ts';
 import { PARENT_ENV } from './followParent.ts';
 import { NODE_FLAGS } from './nodeFlags.ts';
+import { PACKAGE_ROOT } from './packageRoot.ts';
 import { EXIT, type ExitCode } from './exitCodes.ts';
 import { waitForSignal } from './waitForSignal.ts';
 
-const BIN = fileURLToPath(new URL('../../bin/deadpool.js', import.meta.url));
+const BIN = path.join(PACKAGE_ROOT, 'bin', 'deadpool.js');
 
 /**
  * `deadpool run` (= `npm start`): the watcher and the responder as two supervised child

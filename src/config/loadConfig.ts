@@ -13,7 +13,11 @@ import { didYouMean } from '../probe-api/suggest.ts';
 import { probeKit } from '../probe-kit/probeKit.ts';
 
 /** The project's own `probes/` folder: bundled modules, searched after `WatchMan.modules_folder`. */
+/** probes/ beside src/ under tsx (tests), dist/probes/ beside dist/src/ once built: the modules of the code that runs. */
 export const BUNDLED_PROBES = fileURLToPath(new URL('../../probes/', import.meta.url));
+
+/** A bundled module compiled by `npm run build`: plain JavaScript of ours, imported without tsx. */
+const isCompiledBundled = (file: string): boolean => path.dirname(file) + path.sep === BUNDLED_PROBES && file.endsWith('.js');
 
 /** A module named with its file's extension (`url_probe.ts`): worth a hint, since names have none. */
 const EXTENSION = /\.(ts|mts|js|mjs|cjs|py)$/;
@@ -59,7 +63,7 @@ export async function loadConfig(configFile: string, options: LoadOptions = {}):
   const warnings: string[] = [];
   const folders = await moduleFoldersOf(config ?? lenientWatchMan(document, path.dirname(parsed.file)), problems);
   const stampOfModules = await modulesStamp(folders);
-  const modules = options.modules ?? new ModuleLoader(folders, probeKit);
+  const modules = options.modules ?? new ModuleLoader(folders, probeKit, { native: isCompiledBundled });
   const findModule = moduleFinder(modules);
   const probes: ProbeSpec[] = [];
   for (const [name, entry] of probeEntries(config, document)) {
@@ -157,7 +161,10 @@ async function missingModule(name: string, modules: ModuleLoader): Promise<strin
   if (bare !== name && (await modules.find(bare))) return `no probe module "${name}" in ${where}; did you mean "${bare}"? (a module is named without its file's extension)`;
   const available = new Set<string>();
   for (const folder of modules.folders) {
-    for (const file of await readdir(folder).catch(() => [] as string[])) if (!file.startsWith('.')) available.add(file.replace(/\.(ts|mts|js|mjs|cjs)$/, ''));
+    for (const file of await readdir(folder).catch(() => [] as string[])) {
+      // dist/probes/ holds each compiled module's declarations beside it: not a module of its own.
+      if (!file.startsWith('.') && !/\.d\.m?ts$/.test(file)) available.add(file.replace(/\.(ts|mts|js|mjs|cjs)$/, ''));
+    }
   }
   return `no probe module "${name}" in ${where}${didYouMean(name, [...available])}`;
 }

@@ -23,15 +23,22 @@ export class ModuleLoader {
   readonly #folders: string[];
   readonly #cache = new Map<string, Cached>();
   readonly #kit: unknown;
+  /**
+   * Files imported by Node itself rather than through tsx: DeadPool's own modules, compiled to
+   * dist/probes/. tsx would cost the watcher its loader thread (about 35 MB) and wrap every named
+   * function of the module in a call made on each check.
+   */
+  readonly #native: (file: string) => boolean;
 
   /**
    * `kit` is handed to a module whose default export is a factory (`(kit) => module`): how a module
    * in an outside folder, which cannot import DeadPool's files, gets the schema builder and helpers.
    * Passed in, so that this contract layer does not depend on the helpers built on it.
    */
-  constructor(folders: string[], kit?: unknown) {
+  constructor(folders: string[], kit?: unknown, options: { native?: (file: string) => boolean } = {}) {
     this.#folders = folders;
     this.#kit = kit;
+    this.#native = options.native ?? (() => false);
   }
 
   get folders(): readonly string[] {
@@ -58,8 +65,13 @@ export class ModuleLoader {
     try {
       // tsImport loads each call in a namespace of its own, so an edited file is really imported again
       // (a `?v=` query is dropped by tsx's resolver and would return the cached module).
-      const { tsImport } = await loadTsx();
-      namespace = (await tsImport(pathToFileURL(file).href, import.meta.url)) as Record<string, unknown>;
+      if (this.#native(file)) {
+        // The query makes an edited file a new module for Node's cache, as tsImport's namespace does.
+        namespace = (await import(`${pathToFileURL(file).href}?v=${encodeURIComponent(version)}`)) as Record<string, unknown>;
+      } else {
+        const { tsImport } = await loadTsx();
+        namespace = (await tsImport(pathToFileURL(file).href, import.meta.url)) as Record<string, unknown>;
+      }
     } catch (error) {
       throw new ModuleLoadError(`${file}: failed to load: ${loadFailure(file, error)}`);
     }
@@ -97,6 +109,9 @@ export function loadFailure(file: string, error: unknown): string {
  */
 let tsx: Promise<typeof import('tsx/esm/api')> | undefined;
 const loadTsx = (): Promise<typeof import('tsx/esm/api')> => (tsx ??= import('tsx/esm/api'));
+
+/** Whether this process has loaded tsx (for the tests: a watcher of bundled modules only must not). */
+export const tsxLoaded = (): boolean => tsx !== undefined;
 
 /**
  * The module's default export. A file outside any `"type": "module"` package (a typical
