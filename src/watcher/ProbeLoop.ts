@@ -145,11 +145,13 @@ export class ProbeLoop {
     }
     this.#lastCheck = clock.now();
     if (!result.ok && this.#thresholds.failures === 1) this.#failingSince = this.#lastCheck;
-    this.#log.debug(`check ${result.ok ? 'passed' : 'failed'}: ${result.reason}`, {
-      state: this.state,
-      reason: result.reason,
-      duration_ms: Math.round(run.durationMs),
-    });
+    if (this.#log.enabled('debug')) {
+      this.#log.debug(`check ${result.ok ? 'passed' : 'failed'}: ${result.reason}`, {
+        state: this.state,
+        reason: result.reason,
+        duration_ms: Math.round(run.durationMs),
+      });
+    }
     if (transition) this.#logTransition(transition, result.reason);
     await this.#syncFlag(transition);
     this.#deps.onCheck?.({ probe: this.spec.name, ok: result.ok, reason: result.reason, state: this.state, ...(transition ? { transition } : {}), durationMs: run.durationMs, driftMs, at: clock.now() });
