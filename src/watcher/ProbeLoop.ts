@@ -1,6 +1,7 @@
 import type { ProbeSpec } from '../config/ProbeSpec.ts';
 import { formatFlag } from '../flag-store/flagFormat.ts';
 import type { FlagStore } from '../flag-store/FlagStore.ts';
+import type { CheckSource, ProbeCheck } from '../flag-store/watcherState.ts';
 import type { Logger } from '../log/Logger.ts';
 import type { Clock } from './Clock.ts';
 import { phaseOffset } from './phaseOffset.ts';
@@ -43,7 +44,7 @@ export interface ProbeLoopDeps {
  * It owns its flag: written on every failing check while down (so a vanished folder gets it
  * back within a period), removed once the probe is up.
  */
-export class ProbeLoop {
+export class ProbeLoop implements CheckSource {
   readonly spec: ProbeSpec;
   readonly #deps: ProbeLoopDeps;
   readonly #log: Logger;
@@ -55,7 +56,12 @@ export class ProbeLoop {
   // Clock times as numbers, not Dates: one object less per check, for each of thousands of probes.
   #downSince: number | undefined;
   #failingSince: number | undefined;
+  #passingSince: number | undefined;
+  /** When the up/down state last changed: the first check of the row of results that changed it. */
+  #since = 0;
   #lastReason = 'pending';
+  #lastOk = false;
+  #lastDurationMs = 0;
   /** The last failure and the failures in a row it ended: what a recovering probe still reports. */
   #lastFailure = 'pending';
   #failuresInRow = 0;
@@ -87,6 +93,33 @@ export class ProbeLoop {
   /** Clock time of the last completed check; undefined before the first. */
   get checkedAt(): number | undefined {
     return this.#lastCheck;
+  }
+
+  get name(): string {
+    return this.spec.name;
+  }
+
+  get lastDurationMs(): number {
+    return this.#lastDurationMs;
+  }
+
+  get lastOk(): boolean {
+    return this.#lastOk;
+  }
+
+  /** The last check's own reason (`reason` is the probe's: while recovering, the failure that keeps it down). */
+  get lastReason(): string {
+    return this.#lastReason;
+  }
+
+  get stateSince(): number {
+    return this.#since;
+  }
+
+  /** The last completed check; undefined before the first. */
+  lastCheck(): ProbeCheck | undefined {
+    if (this.#lastCheck === undefined) return undefined;
+    return { at: this.#lastCheck, duration_ms: this.#lastDurationMs, ok: this.#lastOk, since: this.#since, ...(this.#lastOk ? {} : { reason: this.#lastReason }) };
   }
 
   /** Clock time of the loop's first check: a probe without a result yet is pending from then on. */
@@ -139,12 +172,16 @@ export class ProbeLoop {
     const { result } = run;
     const transition = this.#thresholds.record(result.ok);
     this.#lastReason = result.reason;
+    this.#lastOk = result.ok;
+    this.#lastDurationMs = run.durationMs;
     if (!result.ok) {
       this.#lastFailure = result.reason;
       this.#failuresInRow = this.#thresholds.failures;
     }
     this.#lastCheck = clock.now();
     if (!result.ok && this.#thresholds.failures === 1) this.#failingSince = this.#lastCheck;
+    if (result.ok && this.#thresholds.passes === 1) this.#passingSince = this.#lastCheck;
+    if (transition) this.#since = (transition.to === 'down' ? this.#failingSince : this.#passingSince) ?? this.#lastCheck;
     this.#log.debug(`check ${result.ok ? 'passed' : 'failed'}: ${result.reason}`, {
       state: this.state,
       reason: result.reason,
