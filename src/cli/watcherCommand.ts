@@ -5,6 +5,8 @@ import path from 'node:path';
 import { FlagStore } from '../flag-store/FlagStore.ts';
 import { FolderLock, LOCK_FILE } from '../flag-store/FolderLock.ts';
 import { createProcessLogger } from '../log/createProcessLogger.ts';
+import { systemClock } from '../watcher/Clock.ts';
+import { ForceServer } from '../watcher/ForceServer.ts';
 import { FolderUnusableError, Watcher } from '../watcher/Watcher.ts';
 import type { CommandIO } from './CommandIO.ts';
 import { EXIT, type ExitCode } from './exitCodes.ts';
@@ -57,6 +59,9 @@ export async function watcherCommand(configFile: string, io: CommandIO): Promise
     throw error;
   }
   await watcher.start(probes);
+  // After the lock: the socket's name in the folder is this watcher's from now on.
+  const forced = new ForceServer({ folder: flags.folder, probes: () => watcher.probes, log, clock: systemClock });
+  await forced.start();
   const live = new LiveConfig(first, {
     log,
     signals: io.signals,
@@ -76,7 +81,7 @@ export async function watcherCommand(configFile: string, io: CommandIO): Promise
   if (watcher.probes.size === 0) log.warning('no enabled probes: the responder will answer 200 OK with nothing checked');
   io.ready?.();
   await stop;
-  const stopped = Promise.all([live.close(), watcher.stop()]);
+  const stopped = Promise.all([forced.close(), live.close(), watcher.stop()]);
   if (!(await within(STOP_BUDGET_MS, stopped))) log.warning('some checks did not stop in time; exiting anyway');
   await close(300);
   return lockLost === undefined ? EXIT.OK : EXIT.INTERNAL;

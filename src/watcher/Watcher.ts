@@ -72,7 +72,8 @@ export class Watcher {
       onWriteFailure: (file, error) => this.#writeTrouble.failed(file, error),
       // A change of state is published at once; results in between ride on the heartbeat.
       onCheck: (event) => {
-        this.#drift.record(event.driftMs);
+        // A forced check has no planned start: it is not schedule drift.
+        if (!event.forced) this.#drift.record(event.driftMs);
         if (event.transition) this.#publishSoon();
         onCheck?.(event);
       },
