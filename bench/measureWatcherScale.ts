@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
-import type { WatcherState } from '../src/flag-store/watcherState.ts';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseWatcherState, STATE_FILE, type WatcherState } from '../src/flag-store/watcherState.ts';
 import { driftQuantile } from '../src/watcher/DriftHistogram.ts';
 import { forkServer } from './forkServer.ts';
 import { cpuPercent, readProcStats } from './readProcStats.ts';
@@ -34,6 +36,37 @@ export interface ScaleResult extends ScaleOptions {
   /** Probes down or overdue at the end of the window (the backend is healthy: any is a failed or late check). */
   downAtEnd: number;
   openFilesLimit: string;
+  /** The state file at the end of the window, and what reading it costs a responder (CPU ms, median of 21 in the bench process). */
+  stateFileKb: number;
+  stateParseMs: number;
+  /** Decoding every probe's last check, which only `/__health` and `deadpool status` ask for. */
+  stateChecksDecodeMs: number;
+}
+
+const cpuMs = (): number => {
+  const usage = process.cpuUsage();
+  return (usage.user + usage.system) / 1000;
+};
+
+/** The median CPU time of `runs` calls of `work`. */
+function medianCpuMs(work: () => unknown, runs = 21): number {
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const started = cpuMs();
+    work();
+    times.push(cpuMs() - started);
+  }
+  return times.sort((a, b) => a - b)[runs >> 1]!;
+}
+
+/** Size of the state file as the watcher wrote it last, and the responder's cost of reading it. */
+async function stateFileCost(folder: string): Promise<{ stateFileKb: number; stateParseMs: number; stateChecksDecodeMs: number }> {
+  const text = await readFile(path.join(folder, STATE_FILE), 'utf8');
+  return {
+    stateFileKb: round(Buffer.byteLength(text) / 1000, 1),
+    stateParseMs: round(medianCpuMs(() => parseWatcherState(text)), 2),
+    stateChecksDecodeMs: round(medianCpuMs(() => parseWatcherState(text)?.checks) - medianCpuMs(() => parseWatcherState(text)), 2),
+  };
 }
 
 /** Mark-Compact lines of `--trace-gc`, per isolate: `[pid:0xISOLATE] … Mark-Compact 158.9 (188.6) -> 21.3 (93.4) MB`. */
@@ -142,6 +175,7 @@ export async function measureWatcherScale(options: ScaleOptions): Promise<ScaleR
       heapCommittedPeakMb: gc.committedPeakMb(),
       downAtEnd: Object.values(s1.failing).filter((p) => p.state !== 'pending').length,
       openFilesLimit: openFilesLimit(pid),
+      ...(await stateFileCost(deadpool.folder)),
     };
   } finally {
     await deadpool.stop();

@@ -221,7 +221,7 @@ async function main(): Promise<void> {
         log(`watcher scale: ${plan.probes} url probes at period ${plan.periodS} s, ${plan.warmupS} s warm-up, ${plan.windowS} s window`);
         const r = await measureWatcherScale(plan);
         results.scale!.push(r);
-        log(`  CPU ${r.cpuPercent} % (${r.cpuPerCheckUs} µs per check), drift p50 ${ms(r.driftP50Ms)} p99 ${ms(r.driftP99Ms)}, RSS ${r.rssMb} MB (max ${r.rssMaxMb}; live heap ${r.liveHeapMb ?? '?'} MB, committed peak ${r.heapCommittedPeakMb ?? '?'} MB), ${r.checksPerS} checks/s, ${r.downAtEnd} down`);
+        log(`  CPU ${r.cpuPercent} % (${r.cpuPerCheckUs} µs per check), drift p50 ${ms(r.driftP50Ms)} p99 ${ms(r.driftP99Ms)}, RSS ${r.rssMb} MB (max ${r.rssMaxMb}; live heap ${r.liveHeapMb ?? '?'} MB, committed peak ${r.heapCommittedPeakMb ?? '?'} MB), ${r.checksPerS} checks/s, ${r.downAtEnd} down; state file ${r.stateFileKb} KB, parsed in ${r.stateParseMs} ms (+${r.stateChecksDecodeMs} ms for every last check)`);
       });
     }
   }
@@ -314,6 +314,7 @@ function table(r: Results): Row[] {
     rows.push({ measure: `${what}: watcher CPU (${s.checksPerS} checks/s)`, value: `${s.cpuPercent} %`, target: '≤ 50 %', pass: s.cpuPercent <= 50 });
     rows.push({ measure: `${what}: schedule drift p99 (p50)`, value: `${ms(s.driftP99Ms)} (${ms(s.driftP50Ms)})`, target: '≤ 50 ms', pass: s.driftP99Ms !== null && s.driftP99Ms <= 50 });
     rows.push({ measure: `${what}: watcher RSS (max in window)`, value: `${s.rssMb} MB (${s.rssMaxMb} MB)`, target: '≤ 200 MB', pass: s.rssMaxMb <= 200 });
+    rows.push({ measure: `${what}: state file, responder's CPU to parse it (+ to decode every last check)`, value: `${s.stateFileKb} KB, ${s.stateParseMs} ms (+${s.stateChecksDecodeMs} ms)`, target: '', pass: undefined });
   }
   if (r.propagation) {
     const p = r.propagation;

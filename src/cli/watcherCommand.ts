@@ -7,6 +7,7 @@ import { FolderLock, LOCK_FILE } from '../flag-store/FolderLock.ts';
 import { createProcessLogger } from '../log/createProcessLogger.ts';
 import { healthModel } from '../verdict/healthModel.ts';
 import { systemClock } from '../watcher/Clock.ts';
+import { ForceServer } from '../watcher/ForceServer.ts';
 import { StickyKeeper } from '../watcher/StickyKeeper.ts';
 import { FolderUnusableError, Watcher } from '../watcher/Watcher.ts';
 import type { CommandIO } from './CommandIO.ts';
@@ -68,6 +69,9 @@ export async function watcherCommand(configFile: string, io: CommandIO): Promise
   await watcher.start(probes);
   sticky = new StickyKeeper({ folder: flags.folder, model: () => model, snapshot: () => watcher.snapshot(), clock: systemClock, log });
   sticky.start();
+  // After the lock: the socket's name in the folder is this watcher's from now on.
+  const forced = new ForceServer({ folder: flags.folder, probes: () => watcher.probes, log, clock: systemClock });
+  await forced.start();
   const live = new LiveConfig(first, {
     log,
     signals: io.signals,
@@ -88,7 +92,7 @@ export async function watcherCommand(configFile: string, io: CommandIO): Promise
   if (watcher.probes.size === 0) log.warning('no enabled probes: the responder will answer 200 OK with nothing checked');
   io.ready?.();
   await stop;
-  const stopped = Promise.all([live.close(), watcher.stop(), sticky.stop()]);
+  const stopped = Promise.all([forced.close(), live.close(), watcher.stop(), sticky.stop()]);
   if (!(await within(STOP_BUDGET_MS, stopped))) log.warning('some checks did not stop in time; exiting anyway');
   await close(300);
   return lockLost === undefined ? EXIT.OK : EXIT.INTERNAL;

@@ -8,14 +8,43 @@ import { z } from 'zod';
  *
  * It lists the exceptions, not every result: the watcher judges each probe's freshness itself
  * (a result older than `period + timeout + stale_grace` is `overdue`) and the responder only has to
- * judge the watcher's, from `written_at`. At 10,000 probes named p0…p9999 that is a 90 KB file instead of a
- * 1.2 MB one rewritten every half second, which cost the watcher 8 ms and the responder 20–60 ms
- * of blocked event loop per write (BENCHMARKS.md).
+ * judge the watcher's, from `written_at`. At 10,000 probes named p0…p9999 that is an 80 KB file
+ * instead of a 1.2 MB one rewritten every half second, which cost the watcher 8 ms and the
+ * responder 20–60 ms of blocked event loop per write (BENCHMARKS.md, state file v1).
+ *
+ * Version 3 adds the last check of every probe (for `/__health` and `deadpool status`), as bare
+ * numbers in `running`'s order rather than objects keyed by name: three numbers per probe, ages
+ * relative to `written_at`, about 14 bytes per probe (+140 KB at 10,000 probes; BENCHMARKS.md,
+ * "Issue 10"). It is decoded into a Map only when something asks for `checks`: the verdict never
+ * does, so the responder's fast path pays for the parse of those numbers and nothing more. A
+ * passing check's reason is left out: it usually carries a time (`status 200 in 12 ms`), so it
+ * would cost about 25 bytes per probe, more than the rest of the record.
  */
 export const STATE_FILE = '.deadpool-state.json';
 
+/** The version this code writes and the only one it reads: any other is not understood, and the responder fails closed. */
+export const STATE_VERSION = 3;
+
 /** An age in whole seconds, as both sides word it in `no result for N s`. */
 export const wholeSeconds = (ms: number): string => `${Math.max(0, Math.round(ms / 1000))} s`;
+
+/** A probe's last completed check, as the responder sees it. */
+export interface ProbeCheck {
+  /** Epoch ms of the end of the last check. */
+  at: number;
+  duration_ms: number;
+  /** The last check's outcome (not the probe's state: `fall`/`rise` make them differ). */
+  ok: boolean;
+  /** Epoch ms the probe's up/down state last changed (its first result counts as a change); to the second. */
+  since: number;
+  /** Why the last check failed; absent when it passed. */
+  reason?: string;
+}
+
+/** Numbers per probe in `checks`: ms since its end, its duration in ms, whole seconds since the state changed. */
+export const CHECK_FIELDS = 3;
+/** In place of the first number: the probe has no result yet. */
+const NO_CHECK = -1;
 
 const failingSchema = z.object({
   /** pending: no result yet; down: failed `fall` times in a row; overdue: no fresh result. */
@@ -24,8 +53,20 @@ const failingSchema = z.object({
   reason: z.string(),
 });
 
-export const watcherStateSchema = z.object({
-  version: z.literal(2),
+/**
+ * An array of `type`, checked by a plain loop: the file holds tens of thousands of names and
+ * numbers, and zod's arrays took several times as long (40,000 numbers: 4.9 ms against 0.8 on the
+ * loaded project machine) on the responder's event loop, at every write.
+ */
+const arrayOf = <T extends 'string' | 'number'>(type: T) =>
+  z.custom<(T extends 'string' ? string : number)[]>((value) => {
+    if (!Array.isArray(value)) return false;
+    for (const item of value) if (typeof item !== type) return false;
+    return true;
+  }, `expected an array of ${type}s`);
+
+const fileSchema = z.object({
+  version: z.literal(STATE_VERSION),
   pid: z.number(),
   /** Epoch ms of this write. */
   written_at: z.number(),
@@ -37,26 +78,108 @@ export const watcherStateSchema = z.object({
    */
   min_deadline_ms: z.number().positive().optional(),
   /** Every probe the watcher runs (a Set once parsed). */
-  running: z.array(z.string()).transform((names) => new Set(names)),
+  running: arrayOf('string'),
   /** The running probes that count as failing; every other running probe is up with a fresh result. */
   failing: z.record(z.string(), failingSchema),
+  /**
+   * The last check of each probe of `running`, in its order, CHECK_FIELDS numbers each: ms from the
+   * check's end to `written_at` (-1: no result yet), its duration in ms, and whole seconds from the
+   * last change of the probe's up/down state to `written_at`.
+   */
+  checks: arrayOf('number'),
+  /**
+   * The probes whose last check failed, with its reason; "" when that is the probe's reason in
+   * `failing` already (a down probe's usual case), so an outage does not write every reason twice.
+   */
+  failed_checks: z.record(z.string(), z.string()),
   /** Cumulative histogram of schedule drift (see DriftHistogram): bucket counts and their total. */
   drift: z.object({ counts: z.array(z.number()), total: z.number() }).optional(),
   /** The last edit of config.yaml was refused (first problems): the watcher runs its last good config. */
   config_problems: z.array(z.string()).optional(),
 });
 
-/** As the responder reads it. */
-export type WatcherState = z.output<typeof watcherStateSchema>;
 /** As the watcher writes it. */
-export type WatcherStateFile = z.input<typeof watcherStateSchema>;
+export type WatcherStateFile = z.input<typeof fileSchema>;
 export type FailingProbe = z.infer<typeof failingSchema>;
+
+/** As the responder reads it. */
+export interface WatcherState extends Omit<WatcherStateFile, 'running' | 'checks' | 'failed_checks'> {
+  running: Set<string>;
+  /** The last check of every running probe that has one (decoded on first use, then kept). */
+  readonly checks: Map<string, ProbeCheck>;
+}
+
+/** The part of a file that holds the checks, written by `encodeChecks`. */
+export type EncodedChecks = Pick<WatcherStateFile, 'checks' | 'failed_checks'>;
+
+/**
+ * What the watcher knows of a probe's last check (a ProbeLoop), read field by field: an object
+ * per probe per write was most of the cost of writing the checks of 10,000 probes.
+ */
+export interface CheckSource {
+  readonly name: string;
+  /** Epoch ms of the end of the last check; undefined before the first. */
+  readonly checkedAt: number | undefined;
+  readonly lastDurationMs: number;
+  readonly lastOk: boolean;
+  readonly lastReason: string;
+  /** Epoch ms of the last change of the up/down state. */
+  readonly stateSince: number;
+}
+
+/**
+ * The `checks` and `failed_checks` of a file written at `writtenAt`, for `probes` in the order of
+ * its `running`; `failing` is that file's, whose reasons are not repeated.
+ */
+export function encodeChecks(writtenAt: number, probes: Iterable<CheckSource>, failing: WatcherStateFile['failing']): EncodedChecks {
+  const checks: number[] = [];
+  const failed: Record<string, string> = {};
+  for (const probe of probes) {
+    const at = probe.checkedAt;
+    if (at === undefined) {
+      checks.push(NO_CHECK, 0, 0);
+      continue;
+    }
+    checks.push(Math.max(0, Math.round(writtenAt - at)), Math.round(probe.lastDurationMs), Math.max(0, Math.round((writtenAt - probe.stateSince) / 1000)));
+    if (!probe.lastOk) failed[probe.name] = probe.lastReason === failing[probe.name]?.reason ? '' : probe.lastReason;
+  }
+  return { checks, failed_checks: failed };
+}
+
+function decodeChecks(file: z.output<typeof fileSchema>): Map<string, ProbeCheck> {
+  const { checks, failed_checks: failed, written_at: writtenAt } = file;
+  const result = new Map<string, ProbeCheck>();
+  for (const [index, name] of file.running.entries()) {
+    const offset = index * CHECK_FIELDS;
+    const ago = checks[offset]!;
+    if (ago === NO_CHECK) continue;
+    const at = writtenAt - ago;
+    const since = Math.min(at, writtenAt - checks[offset + 2]! * 1000);
+    const reason = Object.hasOwn(failed, name) ? failed[name] || file.failing[name]?.reason || 'failed' : undefined;
+    result.set(name, { at, duration_ms: checks[offset + 1]!, ok: reason === undefined, since, ...(reason === undefined ? {} : { reason }) });
+  }
+  return result;
+}
+
+function fromFile(file: z.output<typeof fileSchema>, running: Set<string>): WatcherState {
+  const { running: _names, checks: _checks, failed_checks: _failed, ...rest } = file;
+  let decoded: Map<string, ProbeCheck> | undefined;
+  return Object.defineProperty({ ...rest, running }, 'checks', {
+    enumerable: true,
+    get: () => (decoded ??= decodeChecks(file)),
+  }) as WatcherState;
+}
 
 /** Parses the file's text; undefined when it is not a state file this version understands. */
 export function parseWatcherState(text: string): WatcherState | undefined {
   try {
-    const parsed = watcherStateSchema.safeParse(JSON.parse(text));
-    return parsed.success ? parsed.data : undefined;
+    const parsed = fileSchema.safeParse(JSON.parse(text));
+    if (!parsed.success) return undefined;
+    const file = parsed.data;
+    const running = new Set(file.running);
+    // Checks that do not line up with the names would be put on the wrong probes.
+    if (file.checks.length !== file.running.length * CHECK_FIELDS || running.size !== file.running.length) return undefined;
+    return fromFile(file, running);
   } catch {
     return undefined;
   }

@@ -1,14 +1,19 @@
 import type { ProbeSpec } from '../config/ProbeSpec.ts';
 import { formatFlag } from '../flag-store/flagFormat.ts';
 import type { FlagStore } from '../flag-store/FlagStore.ts';
+import type { CheckSource, ProbeCheck } from '../flag-store/watcherState.ts';
 import type { Logger } from '../log/Logger.ts';
+import type { ForcedCheck } from '../watcher-link/forceProtocol.ts';
 import type { Clock } from './Clock.ts';
 import { phaseOffset } from './phaseOffset.ts';
-import { runCheck } from './runCheck.ts';
+import { runCheck, type CheckRun } from './runCheck.ts';
 import { Thresholds, type ProbeState, type Transition } from './Thresholds.ts';
 
 /** How long a check that ignored its abort may keep its probe's next check waiting. */
 export const SETTLE_GRACE_MS = 1000;
+
+/** Forced checks (`?cache=false`) of one probe start at least this far apart, however many ask. */
+export const FORCE_INTERVAL_MS = 1000;
 
 export interface CheckEvent {
   probe: string;
@@ -17,8 +22,10 @@ export interface CheckEvent {
   state: ProbeState;
   transition?: Transition;
   durationMs: number;
-  /** Actual minus planned start of this check, in ms (schedule drift). */
+  /** Actual minus planned start of this check, in ms (schedule drift); 0 for a forced check. */
   driftMs: number;
+  /** Run on request (`?cache=false`), off the schedule. */
+  forced?: true;
   /** When the check completed (clock time). */
   at: number;
 }
@@ -43,7 +50,7 @@ export interface ProbeLoopDeps {
  * It owns its flag: written on every failing check while down (so a vanished folder gets it
  * back within a period), removed once the probe is up.
  */
-export class ProbeLoop {
+export class ProbeLoop implements CheckSource {
   readonly spec: ProbeSpec;
   readonly #deps: ProbeLoopDeps;
   readonly #log: Logger;
@@ -55,14 +62,25 @@ export class ProbeLoop {
   // Clock times as numbers, not Dates: one object less per check, for each of thousands of probes.
   #downSince: number | undefined;
   #failingSince: number | undefined;
+  #passingSince: number | undefined;
+  /** When the up/down state last changed: the first check of the row of results that changed it. */
+  #since = 0;
   #lastReason = 'pending';
+  #lastOk = false;
+  #lastDurationMs = 0;
   /** The last failure and the failures in a row it ended: what a recovering probe still reports. */
   #lastFailure = 'pending';
   #failuresInRow = 0;
   #lastCheck: number | undefined;
   #startedAt = 0;
-  /** The grid point of the check in flight or last run. */
-  #grid = 0;
+  /** The grid point of the check in flight or last run; undefined before the first scheduled check. */
+  #grid: number | undefined;
+  /** The result of the forced check asked for and not yet ended: every request meanwhile shares it. */
+  #forced: Promise<ForcedCheck | undefined> | undefined;
+  /** The forced check in flight until it settled: the next check of either kind waits for it. */
+  #forcedBusy: Promise<void> | undefined;
+  /** Clock time the last forced check started. */
+  #forcedAt: number | undefined;
 
   constructor(spec: ProbeSpec, deps: ProbeLoopDeps) {
     this.spec = spec;
@@ -89,6 +107,33 @@ export class ProbeLoop {
     return this.#lastCheck;
   }
 
+  get name(): string {
+    return this.spec.name;
+  }
+
+  get lastDurationMs(): number {
+    return this.#lastDurationMs;
+  }
+
+  get lastOk(): boolean {
+    return this.#lastOk;
+  }
+
+  /** The last check's own reason (`reason` is the probe's: while recovering, the failure that keeps it down). */
+  get lastReason(): string {
+    return this.#lastReason;
+  }
+
+  get stateSince(): number {
+    return this.#since;
+  }
+
+  /** The last completed check; undefined before the first. */
+  lastCheck(): ProbeCheck | undefined {
+    if (this.#lastCheck === undefined) return undefined;
+    return { at: this.#lastCheck, duration_ms: this.#lastDurationMs, ok: this.#lastOk, since: this.#since, ...(this.#lastOk ? {} : { reason: this.#lastReason }) };
+  }
+
   /** Clock time of the loop's first check: a probe without a result yet is pending from then on. */
   get startedAt(): number {
     return this.#startedAt;
@@ -104,7 +149,53 @@ export class ProbeLoop {
   async stop(): Promise<void> {
     this.#stop.abort();
     this.#deps.clock.clearTimeout(this.#timer);
-    await this.#running;
+    await Promise.all([this.#running, this.#forcedBusy]);
+  }
+
+  /**
+   * Checks the probe now, off its schedule, through the same path as a scheduled check (flag,
+   * state, log), and resolves with the result; undefined when the loop stopped first. A check in
+   * flight is let finish first (never two at once), and the grid is left alone: the next scheduled
+   * check runs at its time, or right after this one if that time came meanwhile. Requests while a
+   * forced check is pending share it, and a forced check less than FORCE_INTERVAL_MS after the
+   * last one started is not run: the last result is the answer, so a flood of requests runs the
+   * probe at most once a second.
+   */
+  force(): Promise<ForcedCheck | undefined> {
+    if (this.#forced) return this.#forced;
+    if (this.#stop.signal.aborted) return Promise.resolve(undefined);
+    const { clock } = this.#deps;
+    if (this.#forcedAt !== undefined && clock.now() - this.#forcedAt < FORCE_INTERVAL_MS) return Promise.resolve(this.#forcedResult());
+    const before = Promise.all([this.#running, this.#forcedBusy]);
+    let answer: (result: ForcedCheck | undefined) => void = () => undefined;
+    const forced = new Promise<ForcedCheck | undefined>((resolve) => (answer = resolve));
+    this.#forced = forced;
+    const busy: Promise<void> = this.#runForced(before, (result) => {
+      answer(result);
+      if (this.#forced === forced) this.#forced = undefined;
+    }).finally(() => {
+      answer(undefined);
+      if (this.#forced === forced) this.#forced = undefined;
+      if (this.#forcedBusy === busy) this.#forcedBusy = undefined;
+    });
+    this.#forcedBusy = busy;
+    return forced;
+  }
+
+  /** After `before` (the checks in flight), one forced check: `answer` as soon as it is recorded, then its settling awaited. */
+  async #runForced(before: Promise<unknown>, answer: (result: ForcedCheck | undefined) => void): Promise<void> {
+    await before;
+    if (this.#stop.signal.aborted) return;
+    this.#forcedAt = this.#deps.clock.now();
+    const run = await this.#check(0, true);
+    answer(run && this.#forcedResult());
+    if (run) await this.#awaitSettled(run.settled);
+  }
+
+  #forcedResult(): ForcedCheck | undefined {
+    const last = this.lastCheck();
+    if (last === undefined) return undefined;
+    return { ...last, reason: this.#lastReason, state: this.state, ...(this.state === 'down' ? { down_reason: this.reason } : {}) };
   }
 
   /** The flag this probe should have now, or undefined when it should have none. */
@@ -131,33 +222,15 @@ export class ProbeLoop {
   }
 
   async #tick(plannedStart: number): Promise<void> {
+    // A forced check in flight goes first: never two checks of one probe at once.
+    if (this.#forcedBusy) await this.#forcedBusy;
     const { clock } = this.#deps;
-    const driftMs = clock.now() - plannedStart;
-    const first = this.#lastCheck === undefined;
-    const run = await runCheck(this.spec, this.#log, clock, this.#stop.signal);
-    if (this.#stop.signal.aborted) return;
-    const { result } = run;
-    const transition = this.#thresholds.record(result.ok);
-    this.#lastReason = result.reason;
-    if (!result.ok) {
-      this.#lastFailure = result.reason;
-      this.#failuresInRow = this.#thresholds.failures;
-    }
-    this.#lastCheck = clock.now();
-    if (!result.ok && this.#thresholds.failures === 1) this.#failingSince = this.#lastCheck;
-    if (this.#log.enabled('debug')) {
-      this.#log.debug(`check ${result.ok ? 'passed' : 'failed'}: ${result.reason}`, {
-        state: this.state,
-        reason: result.reason,
-        duration_ms: Math.round(run.durationMs),
-      });
-    }
-    if (transition) this.#logTransition(transition, result.reason);
-    await this.#syncFlag(transition);
-    this.#deps.onCheck?.({ probe: this.spec.name, ok: result.ok, reason: result.reason, state: this.state, ...(transition ? { transition } : {}), durationMs: run.durationMs, driftMs, at: clock.now() });
+    const run = await this.#check(clock.now() - plannedStart, false);
+    if (!run) return;
     await this.#awaitSettled(run.settled);
     const period = this.spec.periodMs;
-    let next = first ? this.#startedAt + phaseOffset(this.spec.name, period) : this.#grid + period;
+    const grid = this.#grid;
+    let next = grid === undefined ? this.#startedAt + phaseOffset(this.spec.name, period) : grid + period;
     const now = clock.now();
     if (next >= now) {
       this.#grid = next;
@@ -168,6 +241,37 @@ export class ProbeLoop {
     next += Math.floor((now - next) / period) * period;
     this.#grid = next;
     this.#schedule(now);
+  }
+
+  /** Runs one check and records it (thresholds, log, flag, event); undefined when the loop stopped meanwhile. */
+  async #check(driftMs: number, forced: boolean): Promise<CheckRun | undefined> {
+    const { clock } = this.#deps;
+    const run = await runCheck(this.spec, this.#log, clock, this.#stop.signal);
+    if (this.#stop.signal.aborted) return undefined;
+    const { result } = run;
+    const transition = this.#thresholds.record(result.ok);
+    this.#lastReason = result.reason;
+    this.#lastOk = result.ok;
+    this.#lastDurationMs = run.durationMs;
+    if (!result.ok) {
+      this.#lastFailure = result.reason;
+      this.#failuresInRow = this.#thresholds.failures;
+    }
+    this.#lastCheck = clock.now();
+    if (!result.ok && this.#thresholds.failures === 1) this.#failingSince = this.#lastCheck;
+    if (result.ok && this.#thresholds.passes === 1) this.#passingSince = this.#lastCheck;
+    if (transition) this.#since = (transition.to === 'down' ? this.#failingSince : this.#passingSince) ?? this.#lastCheck;
+    if (this.#log.enabled('debug')) {
+      this.#log.debug(`${forced ? 'forced check' : 'check'} ${result.ok ? 'passed' : 'failed'}: ${result.reason}`, {
+        state: this.state,
+        reason: result.reason,
+        duration_ms: Math.round(run.durationMs),
+      });
+    }
+    if (transition) this.#logTransition(transition, result.reason);
+    await this.#syncFlag(transition);
+    this.#deps.onCheck?.({ probe: this.spec.name, ok: result.ok, reason: result.reason, state: this.state, ...(transition ? { transition } : {}), durationMs: run.durationMs, driftMs, ...(forced ? { forced: true as const } : {}), at: clock.now() });
+    return run;
   }
 
   async #awaitSettled(settled: Promise<void>): Promise<void> {

@@ -5,7 +5,7 @@ import { flagFileName } from '../flag-store/flagFormat.ts';
 import type { FlagStore } from '../flag-store/FlagStore.ts';
 import { LOCK_FILE, type FolderLock } from '../flag-store/FolderLock.ts';
 import { folderWritable } from '../flag-store/folderWritable.ts';
-import { STATE_FILE, wholeSeconds as seconds, type WatcherStateFile } from '../flag-store/watcherState.ts';
+import { encodeChecks, STATE_FILE, STATE_VERSION, wholeSeconds as seconds, type WatcherStateFile } from '../flag-store/watcherState.ts';
 import type { Logger } from '../log/Logger.ts';
 import { systemClock, type Clock } from './Clock.ts';
 import { DriftHistogram } from './DriftHistogram.ts';
@@ -72,7 +72,8 @@ export class Watcher {
       onWriteFailure: (file, error) => this.#writeTrouble.failed(file, error),
       // A change of state is published at once; results in between ride on the heartbeat.
       onCheck: (event) => {
-        this.#drift.record(event.driftMs);
+        // A forced check has no planned start: it is not schedule drift.
+        if (!event.forced) this.#drift.record(event.driftMs);
         if (event.transition) this.#publishSoon();
         onCheck?.(event);
       },
@@ -175,6 +176,7 @@ export class Watcher {
    * What the responder needs to fail closed: which probes run, and which of them count as failing
    * (pending, down, or overdue). A result is overdue once it is older than `period + timeout +
    * stale_grace`, judged one heartbeat ahead: the responder hears of it only at the next write.
+   * And the last check of every probe, passing or not.
    */
   snapshot(): WatcherStateFile {
     const now = this.#deps.clock.now();
@@ -190,13 +192,14 @@ export class Watcher {
       else if (loop.state !== 'up') failing[name] = { state: loop.state, reason: loop.reason };
     }
     return {
-      version: 2,
+      version: STATE_VERSION,
       pid: process.pid,
       written_at: now,
       heartbeat_ms: beat,
       ...(Number.isFinite(minDeadline) ? { min_deadline_ms: minDeadline } : {}),
       running: [...this.#loops.keys()],
       failing,
+      ...encodeChecks(now, this.#loops.values(), failing),
       drift: { counts: this.#drift.counts, total: this.#drift.total },
       ...(this.#configProblems ? { config_problems: this.#configProblems } : {}),
     };

@@ -4,6 +4,7 @@ import { chmod, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/
 import os from 'node:os';
 import path from 'node:path';
 import { FlagStore } from '../../src/flag-store/FlagStore.ts';
+import { parseWatcherState, STATE_FILE } from '../../src/flag-store/watcherState.ts';
 import { silentLogger } from '../../src/log/createLogger.ts';
 import type { CheckEvent } from '../../src/watcher/ProbeLoop.ts';
 import { phaseOffset } from '../../src/watcher/phaseOffset.ts';
@@ -382,4 +383,56 @@ test('at the longest period and deadline the config allows, the schedule keeps i
   await waitFor(() => events.length === 2);
   await waitFor(() => clock.hasTimerAt(offset + period), 5000, 'the third a period later');
   t.deepEqual(clock.overlong, []);
+});
+
+test('the state file publishes the last check of every probe, passing ones too: its end, duration and outcome, and since when the probe is in its state', async (t) => {
+  const clock = new FakeClock();
+  const { watcher, folder, events } = await setup(t, { clock, guardIntervalMs: 500 });
+  let release: (() => void) | undefined;
+  const held = controlledModule(() => new Promise((resolve) => (release = () => resolve({ ok: true, reason: 'status 200 in 40 ms' }))));
+  await watcher.start([specFor('a', held.module, { periodMs: 60_000 }), specFor('b', controlledModule(() => new Promise(() => undefined)).module, { periodMs: 60_000, timeoutMs: 60_000 })]);
+  clock.advanceTo(1);
+  await waitFor(() => release, 5000, 'the first check of a');
+  clock.advanceTo(41);
+  release?.();
+  await waitFor(() => events.length === 1);
+  t.deepEqual(watcher.probes.get('a')?.lastCheck(), { at: 41, duration_ms: 41, ok: true, since: 41 });
+  t.is(watcher.probes.get('b')?.lastCheck(), undefined, 'b has no result yet');
+  clock.advanceTo(500);
+  const published = await waitFor(async () => {
+    const state = parseWatcherState(await readFile(path.join(folder, STATE_FILE), 'utf8').catch(() => ''));
+    return state?.checks.has('a') ? state : undefined;
+  }, 5000, 'a heartbeat with the check of a');
+  t.deepEqual([...published.running], ['a', 'b']);
+  t.deepEqual([...published.checks], [['a', { at: 41, duration_ms: 41, ok: true, since: 41 }]]);
+});
+
+test('a flaky probe: ok and reason follow the last check, since follows the up/down state (the first result of the row that changed it)', async (t) => {
+  const clock = new FakeClock();
+  const { watcher, events } = await setup(t, { clock, guardIntervalMs: 1e9 });
+  const script = [pass, fail('status 500 not in [200]'), fail('status 502 not in [200]'), pass, pass, pass];
+  const probe = controlledModule((ctx) => script[Math.min(probe.stats.calls - 1, script.length - 1)]!(ctx));
+  await watcher.start([specFor('f', probe.module, { periodMs: 1000, fall: 2, rise: 2 })]);
+  const ends: number[] = [];
+  const seen: { ok: boolean; reason: string | undefined; state: string; sinceCheck: number; publishedOk: boolean | undefined; publishedReason: string | undefined }[] = [];
+  for (let n = 1; n <= script.length; n++) {
+    clock.advanceTo((n - 1) * 1000);
+    await waitFor(() => events.length === n, 5000, `check ${n}`);
+    const loop = watcher.probes.get('f')!;
+    const check = loop.lastCheck()!;
+    ends.push(check.at);
+    const published = parseWatcherState(JSON.stringify(watcher.snapshot()))!.checks.get('f');
+    t.true(published !== undefined && Math.abs(published.since - check.since) <= 500 && published.since <= published.at, `since to the second: ${published?.since} for ${check.since}`);
+    t.is(published?.at, check.at);
+    seen.push({ ok: check.ok, reason: check.reason, state: loop.state, sinceCheck: ends.indexOf(check.since) + 1, publishedOk: published?.ok, publishedReason: published?.reason });
+  }
+  const row = (ok: boolean, reason: string | undefined, state: string, sinceCheck: number) => ({ ok, reason, state, sinceCheck, publishedOk: ok, publishedReason: reason });
+  t.deepEqual(seen, [
+    row(true, undefined, 'up', 1),
+    row(false, 'status 500 not in [200]', 'up', 1),
+    row(false, 'status 502 not in [200]', 'down', 2),
+    row(true, undefined, 'down', 2),
+    row(true, undefined, 'up', 4),
+    row(true, undefined, 'up', 4),
+  ]);
 });

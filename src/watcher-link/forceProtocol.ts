@@ -1,0 +1,66 @@
+import { z } from 'zod';
+import type { ProbeCheck } from '../flag-store/watcherState.ts';
+
+/**
+ * The watcher's socket in the flag folder, for `?cache=false`: the responder asks it to check
+ * some probes now. A socket rather than a request file: the responder may not be allowed to write
+ * the folder, and a socket answers as each check ends instead of at the next poll.
+ *
+ * One request per connection, JSON lines both ways:
+ * - the responder sends `{"force": ["es-1", "es-2"]}`;
+ * - the watcher answers at once `{"wait_ms": 3000, "unknown": ["x"]}`: how long it will wait for
+ *   them (their longest timeout + FORCE_GRACE_MS) and the names it does not run;
+ * - then one `{"probe": "es-1", …ForcedCheck}` per probe as its check ends, and it closes the
+ *   connection once every check ended or `wait_ms` passed.
+ */
+export const FORCE_SOCKET = '.deadpool-watcher.sock';
+
+/** Added to the longest timeout of the probes asked for: their results still have to be recorded and sent. */
+export const FORCE_GRACE_MS = 1000;
+
+/** A request naming every probe of a very large config still fits; a client sending more is cut off. */
+export const MAX_REQUEST_CHARS = 1_000_000;
+
+export type ForcedState = 'pending' | 'up' | 'down';
+
+/** A check run on request, with the probe's state after it (`fall`/`rise` applied, flag already written or removed). */
+export interface ForcedCheck extends ProbeCheck {
+  /** The check's own reason, passing or failing. */
+  reason: string;
+  state: ForcedState;
+  /** Why the probe counts as down (a recovering probe: the failure that keeps it down); only when down. */
+  down_reason?: string;
+}
+
+const requestSchema = z.object({ force: z.array(z.string()) });
+
+const announcementSchema = z.object({ wait_ms: z.number().nonnegative(), unknown: z.array(z.string()) });
+
+const resultSchema = z.object({
+  probe: z.string(),
+  at: z.number(),
+  duration_ms: z.number(),
+  ok: z.boolean(),
+  since: z.number(),
+  reason: z.string(),
+  state: z.enum(['pending', 'up', 'down']),
+  down_reason: z.string().optional(),
+});
+
+export type ForceAnnouncement = z.infer<typeof announcementSchema>;
+export type ForceResultLine = z.infer<typeof resultSchema>;
+
+function parseLine<T>(schema: z.ZodType<T>, line: string): T | undefined {
+  try {
+    const parsed = schema.safeParse(JSON.parse(line));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The names a request asks for; undefined when the line is not a request. */
+export const parseForceRequest = (line: string): string[] | undefined => parseLine(requestSchema, line)?.force;
+
+/** A line of the watcher's answer; undefined when it is neither an announcement nor a result. */
+export const parseForceReply = (line: string): ForceAnnouncement | ForceResultLine | undefined => parseLine(announcementSchema, line) ?? parseLine(resultSchema, line);
