@@ -1,4 +1,5 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { processes } from '../test/helpers/processes.ts';
 
 /** Linux's USER_HZ: /proc/<pid>/stat counts CPU time in 1/100 s on every platform Node supports. */
 const CLK_TCK = 100;
@@ -37,20 +38,9 @@ export function zombieChildren(parent: number): number[] {
 
 /** The pids of `parent`'s children whose state (R, S, Z…) `keep` accepts, from /proc. */
 export function children(parent: number, keep: (state: string) => boolean): number[] {
-  const found: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-    } catch {
-      continue; // gone meanwhile
-    }
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // state is field 3 (index 0), ppid field 4 (index 1).
-    if (Number(fields[1]) === parent && keep(fields[0] ?? '')) found.push(Number(entry));
-  }
-  return found;
+  return processes()
+    .filter((p) => p.ppid === parent && keep(p.state))
+    .map((p) => p.pid);
 }
 
 /** A process's command line, arguments joined with spaces ('' once it is gone). */

@@ -1,6 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { parseWatcherState, STATE_FILE, type WatcherState } from '../flag-store/watcherState.ts';
+import { PolledView } from './PolledView.ts';
 
 export interface WatcherStateSnapshot {
   /** undefined when there is no usable state file: no watcher has run here, or it cannot be read. */
@@ -14,70 +15,31 @@ export interface WatcherStateSnapshot {
  * only when it changed) rather than watched: the file is replaced every second anyway, and a
  * poll keeps working through the folder being deleted, replaced or made unreadable.
  */
-export class WatcherStateView {
+export class WatcherStateView extends PolledView<WatcherStateSnapshot> {
   readonly file: string;
-  readonly ready: Promise<void>;
-  #snapshot: WatcherStateSnapshot = { state: undefined, problem: 'not read yet' };
   #version = '';
-  readonly #timer: NodeJS.Timeout;
-  #polling: Promise<void> | undefined;
-  readonly #listeners = new Set<() => void>();
 
   /** 25 ms: a probe coming back up is only a 200 once its new state is read here. */
   constructor(folder: string, intervalMs = 25) {
+    super({ state: undefined, problem: 'not read yet' }, intervalMs);
     this.file = path.join(folder, STATE_FILE);
-    this.ready = this.#poll();
-    this.#timer = setInterval(() => void this.#poll(), intervalMs);
-    this.#timer.unref();
   }
 
-  get current(): WatcherStateSnapshot {
-    return this.#snapshot;
-  }
-
-  /** Called whenever `current` is replaced (at every heartbeat while the watcher runs); returns the unsubscribe function. */
-  onChange(listener: () => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
-  }
-
-  async close(): Promise<void> {
-    clearInterval(this.#timer);
-    this.#listeners.clear();
-    await this.#polling;
-  }
-
-  #poll(): Promise<void> {
-    this.#polling ??= this.#read().finally(() => (this.#polling = undefined));
-    return this.#polling;
-  }
-
-  async #read(): Promise<void> {
+  protected async read(): Promise<void> {
     try {
       const info = await stat(this.file);
       const version = `${info.ino}:${info.mtimeMs}:${info.size}`;
       if (version === this.#version) return;
       const state = parseWatcherState(await readFile(this.file, 'utf8'));
       this.#version = state ? version : '';
-      this.#replace(state ? { state, problem: undefined } : { state: undefined, problem: 'the watcher state file is not valid' });
+      this.replace(state ? { state, problem: undefined } : { state: undefined, problem: 'the watcher state file is not valid' });
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       this.#version = '';
       const problem = code === 'ENOENT' ? 'no watcher state file' : `watcher state unreadable (${code ?? String(error)})`;
       // Polled every 25 ms: a file that stays missing is one change, not forty a second.
-      if (this.#snapshot.state === undefined && this.#snapshot.problem === problem) return;
-      this.#replace({ state: undefined, problem });
-    }
-  }
-
-  #replace(snapshot: WatcherStateSnapshot): void {
-    this.#snapshot = snapshot;
-    for (const listener of this.#listeners) {
-      try {
-        listener();
-      } catch {
-        // A listener's fault is its own; the view must keep polling.
-      }
+      if (this.current.state === undefined && this.current.problem === problem) return;
+      this.replace({ state: undefined, problem });
     }
   }
 }

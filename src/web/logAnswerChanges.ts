@@ -1,5 +1,6 @@
 import type { Logger } from '../log/Logger.ts';
 import { systemClock, type Clock } from '../watcher/Clock.ts';
+import { checkOnChange } from './checkOnChange.ts';
 import type { Verdict } from '../verdict/verdict.ts';
 import type { Verdicts } from './memoizedVerdicts.ts';
 
@@ -32,8 +33,6 @@ export interface AnswerChangeLog {
 export function logAnswerChanges({ verdicts, pools = () => [], logger, changes, clock = systemClock, recheckMs = 250 }: AnswerChangeDeps): AnswerChangeLog {
   const last = new Map<string, { verdict: Verdict; key: string }>();
   let lastError: string | undefined;
-  let timer: unknown;
-  let closed = false;
   const checkOne = (pool: string | undefined): void => {
     const current = verdicts(pool === undefined ? {} : { pool });
     const label = pool ?? '';
@@ -57,7 +56,6 @@ export function logAnswerChanges({ verdicts, pools = () => [], logger, changes, 
     logger.warning(`${who} ${current.status}: ${[problem, list].filter((part) => part !== '').join('; ')}`, { ...fields, dead: list || undefined, dead_count: current.dead.length });
   };
   const check = (): void => {
-    if (closed) return;
     try {
       checkOne(undefined);
       const names = new Set(pools());
@@ -71,17 +69,5 @@ export function logAnswerChanges({ verdicts, pools = () => [], logger, changes, 
     }
     lastError = undefined;
   };
-  const recheck = (): void => {
-    check();
-    if (!closed) timer = clock.setTimeout(recheck, recheckMs);
-  };
-  const unsubscribe = changes.map((subscribe) => subscribe(check));
-  recheck();
-  return {
-    close() {
-      closed = true;
-      clock.clearTimeout(timer);
-      for (const stop of unsubscribe) stop();
-    },
-  };
+  return checkOnChange(check, changes, clock, recheckMs);
 }

@@ -2,6 +2,7 @@ import type { Logger, LogFields } from '../log/Logger.ts';
 import { markActive, type Mark, type Marks } from '../marks/Mark.ts';
 import { isoSeconds } from '../marks/markFormat.ts';
 import { systemClock, type Clock } from '../watcher/Clock.ts';
+import { checkOnChange } from './checkOnChange.ts';
 
 export interface MarkChangeDeps {
   marks: () => Marks;
@@ -21,10 +22,7 @@ export interface MarkChangeDeps {
  */
 export function logMarkChanges({ marks, now, logger, changes, clock = systemClock, recheckMs = 250 }: MarkChangeDeps): { close(): void } {
   const seen = new Map<string, { key: string; mark: Mark; active: boolean }>();
-  let timer: unknown;
-  let closed = false;
   const check = (): void => {
-    if (closed) return;
     const time = now();
     const { acks, drains, sticky } = marks();
     const present = new Set<string>();
@@ -49,19 +47,7 @@ export function logMarkChanges({ marks, now, logger, changes, clock = systemCloc
       if (active) logger.info(`${subject(mark)} removed`, fieldsOf(mark));
     }
   };
-  const recheck = (): void => {
-    check();
-    if (!closed) timer = clock.setTimeout(recheck, recheckMs);
-  };
-  const unsubscribe = changes.map((subscribe) => subscribe(check));
-  recheck();
-  return {
-    close() {
-      closed = true;
-      clock.clearTimeout(timer);
-      for (const stop of unsubscribe) stop();
-    },
-  };
+  return checkOnChange(check, changes, clock, recheckMs);
 }
 
 function announce(mark: Mark, logger: Logger): void {
