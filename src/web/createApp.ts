@@ -41,6 +41,7 @@ export function createApp(deps: AppDeps): Koa {
   app.on('error', (error: unknown) => logger.warning(`web answer failed: ${errorText(error)}`, { component: 'web' }));
 
   const verdicts = deps.verdicts ?? memoizedVerdicts(deps);
+  const detailedVerdicts = memoizedVerdicts(deps, { checks: true });
   const routes = routeTable(() => deps.getWebConfig().base_url, deps.getModel);
   // The token is checked in constant time on every request. It is not cached per connection: a
   // proxy in front may multiplex many clients onto one kept-alive connection, and comparing one
@@ -72,7 +73,7 @@ export function createApp(deps: AppDeps): Koa {
       return;
     }
     const base = route.kind === 'answer' ? route.selection : {};
-    const result = verdicts(categories === undefined ? base : { ...base, categories });
+    const result = (route.kind === 'health' ? detailedVerdicts : verdicts)(categories === undefined ? base : { ...base, categories });
     if (route.kind === 'answer') {
       ctx.status = result.status;
       ctx.body = result.body;

@@ -237,3 +237,32 @@ test('pool paths answer for their categories, through the fast path as through K
   const gtg = await request(server.origin, '/__gtg', { method: 'HEAD', headers: AUTH });
   t.is(gtg.status, 503);
 });
+
+test('/__health: lastUpdated is each probe\'s last check, not the state file\'s write; the base URL and pools never read the checks', async (t) => {
+  const freshness = freshFor(['elastic', 'mongo']);
+  const checkedAt = freshness.now - 4321;
+  let reads = 0;
+  const checks = new Map([['elastic', { at: checkedAt, duration_ms: 15, ok: true, since: checkedAt - 60_000 }]]);
+  Object.defineProperty(freshness.watcher.state, 'checks', { get: () => (reads++, checks) });
+  const server = await startServer(
+    createApp({
+      getState: () => ({ folder: '/flags', folderOk: true, folderProblem: undefined, flags: new Map() }),
+      getModel: () => modelFor(['elastic', 'mongo'], 'DC-1'),
+      getMarks: () => NO_MARKS,
+      getWebConfig: () => ({ base_url: '/' }),
+      getToken: () => TOKEN,
+      getFreshness: () => freshness,
+      logger: createLogger({ level: 'info', sinks: [] }),
+    }).callback(),
+  );
+  t.teardown(() => server.close());
+  t.is((await request(server.origin, '/', { headers: AUTH })).status, 200);
+  t.is((await request(server.origin, '/?categories=default', { headers: AUTH })).status, 200);
+  t.is((await request(server.origin, '/__gtg', { headers: AUTH })).status, 200);
+  t.is(reads, 0);
+  const health = JSON.parse((await request(server.origin, '/__health', { headers: AUTH })).body) as { checks: { id: string; lastUpdated: string }[] };
+  t.deepEqual(health.checks.map((check) => [check.id, check.lastUpdated]), [
+    ['elastic', new Date(checkedAt).toISOString()],
+    ['mongo', new Date(freshness.watcher.state!.written_at).toISOString()],
+  ]);
+});
