@@ -266,3 +266,54 @@ test('/__health: lastUpdated is each probe\'s last check, not the state file\'s 
     ['mongo', new Date(freshness.watcher.state!.written_at).toISOString()],
   ]);
 });
+
+test('?cache=false: after the token check, the selected probes are forced, the flags rescanned, and the answer comes from both; a plain request keeps the state file\'s answer', async (t) => {
+  const model = modelOf({
+    WEB: { name: 'DC-1', pools: { search: { path: '/search', categories: ['search'] } } },
+    categories: { search: {} },
+    probes: { es: { module: 'url_probe', categories: ['search'] }, db: { module: 'url_probe' } },
+  });
+  const freshness = freshFor(['es', 'db']);
+  const asked: string[][] = [];
+  let flags = new Map<string, string>();
+  const forcedAt = freshness.now + 50;
+  const result = { at: forcedAt, duration_ms: 9, ok: false, since: forcedAt, reason: 'status 500 not in [2xx]', state: 'down' as const, down_reason: 'status 500 not in [2xx]' };
+  const server = await startServer(
+    createApp({
+      getState: () => ({ folder: '/flags', folderOk: true, folderProblem: undefined, flags }),
+      getModel: () => model,
+      getMarks: () => NO_MARKS,
+      getWebConfig: () => ({ base_url: '/' }),
+      getToken: () => TOKEN,
+      getFreshness: () => freshness,
+      forced: {
+        check: async (names) => {
+          asked.push([...names]);
+          return new Map(names.includes('es') ? [['es', result]] : []);
+        },
+        rescanFlags: async () => void (flags = new Map([['db', 'made by hand']])),
+      },
+      logger: createLogger({ level: 'info', sinks: [] }),
+    }).callback(),
+  );
+  t.teardown(() => server.close());
+
+  t.is((await request(server.origin, '/?cache=false')).status, 511);
+  t.is((await request(server.origin, '/__health?cache=false')).status, 511);
+  t.deepEqual(asked, [], 'a 511 runs no check');
+
+  t.is((await request(server.origin, '/search', { headers: AUTH })).status, 200, 'a plain request: the state file says up');
+  const search = await request(server.origin, '/search?cache=false', { headers: AUTH });
+  t.is(search.status, 503);
+  t.is(search.body, 'Server: DC-1 reports:\nThe es is DEAD! status 500 not in [2xx]\n');
+  t.deepEqual(asked, [['es']], 'the pool\'s probes only');
+
+  const all = await request(server.origin, '/?cache=false', { headers: AUTH });
+  t.is(all.body, 'Server: DC-1 reports:\nThe db is DEAD! made by hand\nThe es is DEAD! status 500 not in [2xx]\n', 'a hand-made flag still counts');
+  t.deepEqual(asked[1], ['db', 'es']);
+
+  const health = JSON.parse((await request(server.origin, '/__health?cache=false', { headers: AUTH })).body) as { checks: { id: string; lastUpdated: string; checkOutput: string }[] };
+  t.like(health.checks[1], { id: 'es', lastUpdated: new Date(forcedAt).toISOString(), checkOutput: 'status 500 not in [2xx]' });
+  t.is((await request(server.origin, '/__gtg?cache=false', { headers: AUTH })).status, 503);
+  t.is(asked.length, 4);
+});
