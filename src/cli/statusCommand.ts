@@ -30,7 +30,7 @@ export async function statusCommand(configFile: string, options: { json?: boolea
   const folder = config.WatchMan.probe_status_folder;
   const [{ seen, state }, marks] = await Promise.all([readFolderOnce(folder), readMarks(folder)]);
   const now = io.now();
-  const statuses = probeStatuses(model.probes.keys(), seen, { watcher: { state }, now, graceMs: config.WatchMan.stale_grace * 1000, folderName: `${path.basename(folder)}/` });
+  const statuses = probeStatuses(model.probes.keys(), seen, { watcher: { state }, now, graceMs: config.WatchMan.stale_grace * 1000, folderName: `${path.basename(folder)}/` }, { checks: true });
   const input = { model, probes: statuses.probes, blocker: statuses.blocker, marks, now };
   const base = verdict(input, categories === undefined ? {} : { categories });
   const pools = [...model.pools.values()].map((pool) => ({ pool, result: verdict(input, { pool: pool.name }) }));

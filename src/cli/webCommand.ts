@@ -14,6 +14,8 @@ import { healthModel, type HealthModel } from '../verdict/healthModel.ts';
 import { readToken } from '../web/readToken.ts';
 import { startServer } from '../web/startServer.ts';
 import { WatcherStateView } from '../web/WatcherStateView.ts';
+import { MAX_FORCE_WAIT_MS } from '../watcher-link/forceProtocol.ts';
+import { SharedForceChecks } from '../watcher-link/SharedForceChecks.ts';
 import type { CommandIO } from './CommandIO.ts';
 import { EXIT, type ExitCode } from './exitCodes.ts';
 import { stopRequested } from './stopRequested.ts';
@@ -81,7 +83,9 @@ export async function webCommand(configFile: string, io: CommandIO): Promise<Exi
   };
   const verdicts = memoizedVerdicts(sources);
   const unauthorized = new AuthFailureReport({ logger: log });
-  const app = createApp({ ...sources, verdicts, getWebConfig: () => live.current.config.WEB, getToken: () => access.token, onUnauthorized: (remote) => unauthorized.add(remote), logger: log });
+  const forceChecks = new SharedForceChecks(folder);
+  const forced = { check: (names: readonly string[]) => forceChecks.force(names, MAX_FORCE_WAIT_MS), rescanFlags: () => flags.rescan() };
+  const app = createApp({ ...sources, verdicts, forced, getWebConfig: () => live.current.config.WEB, getToken: () => access.token, onUnauthorized: (remote) => unauthorized.add(remote), logger: log });
   let changes: { close(): void } | undefined;
   let markChanges: { close(): void } | undefined;
   const shutdown = (): Promise<unknown> => {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ProbeCheck } from '../flag-store/watcherState.ts';
+import { MAX_TIMEOUT_S } from '../probe-api/bounds.ts';
 
 /**
  * The watcher's socket in the flag folder, for `?cache=false`: the responder asks it to check
@@ -17,6 +18,13 @@ export const FORCE_SOCKET = '.deadpool-watcher.sock';
 
 /** Added to the longest timeout of the probes asked for: their results still have to be recorded and sent. */
 export const FORCE_GRACE_MS = 1000;
+
+/**
+ * The most a client need wait for any forced check. The watcher announces the real wait (the
+ * longest timeout of the probes asked for + FORCE_GRACE_MS) and the client keeps to it; this is
+ * the budget of a client that knows no timeouts (the responder: it loads no probe module).
+ */
+export const MAX_FORCE_WAIT_MS = MAX_TIMEOUT_S * 1000 + FORCE_GRACE_MS;
 
 /** A request naming every probe of a very large config still fits; a client sending more is cut off. */
 export const MAX_REQUEST_CHARS = 1_000_000;

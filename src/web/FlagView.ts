@@ -116,6 +116,15 @@ export class FlagView {
     return this.#state;
   }
 
+  /**
+   * Resolves once a scan that started after this call is in the view: for `?cache=false`, whose
+   * forced checks wrote or removed flags a moment ago, and whose answer must also count a flag an
+   * operator made by hand. Calls during a scan share the one scan after it.
+   */
+  rescan(): Promise<void> {
+    return this.#requestScan();
+  }
+
   /** Called after every change of the state; returns the unsubscribe function. */
   onChange(listener: FlagViewListener): () => void {
     this.#listeners.add(listener);

@@ -4,10 +4,20 @@ import type { WebConfig } from '../config/schema.ts';
 import type { Logger } from '../log/Logger.ts';
 import type { HealthModel } from '../verdict/healthModel.ts';
 import { didYouMean } from '../probe-api/suggest.ts';
-import type { Selection } from '../verdict/verdict.ts';
+import type { Selection, Verdict } from '../verdict/verdict.ts';
+import type { ForcedCheck } from '../watcher-link/forceProtocol.ts';
 import { bearerMatches } from './bearerMatches.ts';
 import { memoizedVerdicts, type VerdictSources, type Verdicts } from './memoizedVerdicts.ts';
 import { renderHealth } from './renderHealth.ts';
+import { stateAfterForced } from './stateAfterForced.ts';
+
+/** What `?cache=false` needs from outside: the watcher's forced checks and a fresh look at the flags. */
+export interface ForcedChecks {
+  /** Asks the watcher to check these probes now; the results that came back within the bounded wait, by probe. Never rejects. */
+  check(names: readonly string[]): Promise<ReadonlyMap<string, ForcedCheck>>;
+  /** Resolves once the flag view holds a scan begun after the call. */
+  rescanFlags(): Promise<void>;
+}
 
 /** Everything that can change on a live reload is a getter, read again on every request. */
 export interface AppDeps extends VerdictSources {
@@ -16,6 +26,8 @@ export interface AppDeps extends VerdictSources {
   getToken: () => string | undefined;
   /** The verdicts to answer with, when the caller shares them (see memoizedVerdicts); else made from the getters. */
   verdicts?: Verdicts;
+  /** For `?cache=false`; absent, such a request is answered as a plain one. */
+  forced?: ForcedChecks;
   /** A request answered 511, with its client's address (never its credentials): for a summary, not a line per request. */
   onUnauthorized?: (remote: string | undefined) => void;
   logger: Logger;
@@ -41,6 +53,7 @@ export function createApp(deps: AppDeps): Koa {
   app.on('error', (error: unknown) => logger.warning(`web answer failed: ${errorText(error)}`, { component: 'web' }));
 
   const verdicts = deps.verdicts ?? memoizedVerdicts(deps);
+  const detailedVerdicts = memoizedVerdicts(deps, { checks: true });
   const routes = routeTable(() => deps.getWebConfig().base_url, deps.getModel);
   // The token is checked in constant time on every request. It is not cached per connection: a
   // proxy in front may multiplex many clients onto one kept-alive connection, and comparing one
@@ -53,7 +66,21 @@ export function createApp(deps: AppDeps): Koa {
     deps.onUnauthorized?.(remote);
     return false;
   };
-  const answer = (ctx: Koa.Context, route: Route): void => {
+  /**
+   * `?cache=false`: the selected probes checked now by the watcher, then the answer from the flags
+   * it wrote and its results, through the same verdict as every other answer. A probe with no
+   * result in time, or no watcher listening, counts as the state file says.
+   */
+  const forcedVerdict = async (forced: ForcedChecks, selection: Selection, health: boolean): Promise<Verdict> => {
+    const names = verdicts(selection).probes.map((probe) => probe.name);
+    const results = await forced.check(names);
+    await forced.rescanFlags();
+    const freshness = deps.getFreshness();
+    const state = freshness.watcher.state;
+    const watcher = state === undefined ? freshness.watcher : { state: stateAfterForced(state, results) };
+    return memoizedVerdicts({ ...deps, getFreshness: () => ({ ...freshness, watcher }) }, { checks: health })(selection);
+  };
+  const answer = async (ctx: Koa.Context, route: Route): Promise<void> => {
     if (ctx.method !== 'GET' && ctx.method !== 'HEAD') {
       ctx.status = 405;
       ctx.set('Allow', ALLOWED_METHODS);
@@ -72,7 +99,10 @@ export function createApp(deps: AppDeps): Koa {
       return;
     }
     const base = route.kind === 'answer' ? route.selection : {};
-    const result = verdicts(categories === undefined ? base : { ...base, categories });
+    const selection = categories === undefined ? base : { ...base, categories };
+    const health = route.kind === 'health';
+    const result =
+      deps.forced !== undefined && ctx.query['cache'] === 'false' ? await forcedVerdict(deps.forced, selection, health) : (health ? detailedVerdicts : verdicts)(selection);
     if (route.kind === 'answer') {
       ctx.status = result.status;
       ctx.body = result.body;
@@ -141,10 +171,10 @@ export function createApp(deps: AppDeps): Koa {
       user_agent: ctx.get('User-Agent') || undefined,
     });
   });
-  app.use((ctx) => {
+  app.use(async (ctx) => {
     const route = routes().get(ctx.path);
     if (route) {
-      answer(ctx, route);
+      await answer(ctx, route);
       return;
     }
     ctx.status = 404;

@@ -1,6 +1,6 @@
 import type { Marks } from '../marks/Mark.ts';
 import type { HealthModel } from '../verdict/healthModel.ts';
-import { probeStatuses, type FlagsSeen, type Freshness, type ProbeStatuses } from '../verdict/probeStatuses.ts';
+import { probeStatuses, type FlagsSeen, type Freshness, type ProbeStatuses, type StatusDetail } from '../verdict/probeStatuses.ts';
 import { verdict, type Selection, type Verdict } from '../verdict/verdict.ts';
 
 /** Everything the answer is made of; each is read again on every call, so a reload takes effect. */
@@ -29,9 +29,10 @@ const MAX_SELECTIONS = 64;
  * one config, the marks), so the same objects and a time before `validUntil` give the same
  * verdict: Cloudflare, or a flood, asking thousands of times a second costs one verdict per
  * change and selection, not one per request. The responder's answers and its log of answer
- * changes share one.
+ * changes share one; /__health has its own, with `detail`, so the Cloudflare answers never pay
+ * for the last checks they do not show.
  */
-export function memoizedVerdicts(sources: VerdictSources): Verdicts {
+export function memoizedVerdicts(sources: VerdictSources, detail: StatusDetail = {}): Verdicts {
   let statusMemo: { model: HealthModel; state: FlagsSeen; watcher: unknown; graceMs: number; result: ProbeStatuses } | undefined;
   const memo = new Map<string, { statuses: ProbeStatuses; marks: Marks; model: HealthModel; result: Verdict }>();
   // The routes hand the same selection object to every request: its key is built once, not per request.
@@ -45,7 +46,7 @@ export function memoizedVerdicts(sources: VerdictSources): Verdicts {
     let statuses = statusMemo?.result;
     const last = statusMemo;
     if (!last || !statuses || last.model !== model || last.state !== state || last.watcher !== freshness.watcher || last.graceMs !== freshness.graceMs || now > statuses.validUntil) {
-      statuses = probeStatuses(model.probes.keys(), state, freshness);
+      statuses = probeStatuses(model.probes.keys(), state, freshness, detail);
       statusMemo = { model, state, watcher: freshness.watcher, graceMs: freshness.graceMs, result: statuses };
     }
     let key = keys.get(selection);

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { CommandIO } from '../../src/cli/CommandIO.ts';
 import { main } from '../../src/cli/main.ts';
+import { encodeChecks, STATE_FILE, STATE_VERSION } from '../../src/flag-store/watcherState.ts';
 
 const NOW = Date.UTC(2030, 0, 31, 12, 0, 0);
 
@@ -88,4 +89,15 @@ test('status with no watcher: every probe unknown, exit 1; --json for machines',
   const json = await run('status', '--json');
   t.is(json.code, 1);
   t.like(JSON.parse(json.out), { name: 'DC-1', status: 503, pools: [{ name: 'search', status: 503 }] });
+});
+
+test('status shows each probe\'s since, last check and duration from the watcher\'s state file, in text and --json', async (t) => {
+  const { folder, run } = await setup(t);
+  const checks = encodeChecks(NOW, [{ name: 'es-1', checkedAt: NOW - 2000, lastDurationMs: 35, lastOk: true, lastReason: 'status 200 in 35 ms', stateSince: NOW - 3_600_000 }], {});
+  await writeFile(path.join(folder, STATE_FILE), JSON.stringify({ version: STATE_VERSION, pid: 1, written_at: NOW, heartbeat_ms: 500, running: ['es-1'], failing: {}, ...checks }));
+  const text = await run('status');
+  t.is(text.code, 0, text.out);
+  t.regex(text.out, /\nes-1 +up +search +es-1 +2030-01-31T11:00:00Z +2030-01-31T11:59:58Z +35 ms +\n/);
+  const json = JSON.parse((await run('status', '--json')).out) as { probes: unknown[] };
+  t.like(json.probes[0], { name: 'es-1', state: 'up', since: '2030-01-31T11:00:00Z', last_check: '2030-01-31T11:59:58Z', duration_ms: 35 });
 });

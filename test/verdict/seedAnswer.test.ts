@@ -147,3 +147,26 @@ test('a probe the watcher reports down fails even when its flag cannot be seen (
   const result = judge(['elastic'], state({}), 'DC-1', heartbeat(['elastic'], { elastic: { state: 'down', reason: 'ECONNREFUSED 10.0.0.5:9200' } }));
   t.is(result.body, 'Server: DC-1 reports:\nThe elastic is DEAD! ECONNREFUSED 10.0.0.5:9200\n');
 });
+
+test('with checks asked for, each probe gets its last check, and since where the state is the watcher\'s own; without, the checks are never read', (t) => {
+  const checks = new Map([
+    ['fine', { at: NOW - 300, duration_ms: 12, ok: true, since: NOW - 60_000 }],
+    ['down', { at: NOW - 200, duration_ms: 2000, ok: false, since: NOW - 5000, reason: 'timeout' }],
+    ['hand', { at: NOW - 100, duration_ms: 7, ok: true, since: NOW - 90_000 }],
+  ]);
+  const running = ['fine', 'down', 'hand', 'starting'];
+  const failing: WatcherState['failing'] = { down: { state: 'down', reason: 'timeout' }, starting: { state: 'pending', reason: 'pending' } };
+  const detailed = probeStatuses(running, state({ down: 'timeout', hand: 'made by hand' }), heartbeat(running, failing, 0, { checks }), { checks: true }).probes;
+  t.like(detailed.get('fine'), { state: 'up', since: NOW - 60_000, lastCheck: { at: NOW - 300, durationMs: 12, ok: true } });
+  t.like(detailed.get('down'), { state: 'down', since: NOW - 5000, lastCheck: { at: NOW - 200, durationMs: 2000, ok: false } });
+  t.like(detailed.get('hand'), { state: 'down', lastCheck: { at: NOW - 100, durationMs: 7, ok: true } });
+  t.is(detailed.get('hand')!.since, undefined, 'a flag made by hand: the file does not say since when');
+  t.is(detailed.get('starting')!.lastCheck, undefined);
+
+  let reads = 0;
+  const counted = heartbeat(running, failing);
+  Object.defineProperty(counted.watcher.state, 'checks', { get: () => (reads++, checks) });
+  const plain = probeStatuses(running, state({}), counted).probes;
+  t.is(reads, 0, 'the Cloudflare answers never build the Map');
+  t.is(plain.get('fine')!.lastCheck, undefined);
+});

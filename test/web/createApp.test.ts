@@ -237,3 +237,83 @@ test('pool paths answer for their categories, through the fast path as through K
   const gtg = await request(server.origin, '/__gtg', { method: 'HEAD', headers: AUTH });
   t.is(gtg.status, 503);
 });
+
+test('/__health: lastUpdated is each probe\'s last check, not the state file\'s write; the base URL and pools never read the checks', async (t) => {
+  const freshness = freshFor(['elastic', 'mongo']);
+  const checkedAt = freshness.now - 4321;
+  let reads = 0;
+  const checks = new Map([['elastic', { at: checkedAt, duration_ms: 15, ok: true, since: checkedAt - 60_000 }]]);
+  Object.defineProperty(freshness.watcher.state, 'checks', { get: () => (reads++, checks) });
+  const server = await startServer(
+    createApp({
+      getState: () => ({ folder: '/flags', folderOk: true, folderProblem: undefined, flags: new Map() }),
+      getModel: () => modelFor(['elastic', 'mongo'], 'DC-1'),
+      getMarks: () => NO_MARKS,
+      getWebConfig: () => ({ base_url: '/' }),
+      getToken: () => TOKEN,
+      getFreshness: () => freshness,
+      logger: createLogger({ level: 'info', sinks: [] }),
+    }).callback(),
+  );
+  t.teardown(() => server.close());
+  t.is((await request(server.origin, '/', { headers: AUTH })).status, 200);
+  t.is((await request(server.origin, '/?categories=default', { headers: AUTH })).status, 200);
+  t.is((await request(server.origin, '/__gtg', { headers: AUTH })).status, 200);
+  t.is(reads, 0);
+  const health = JSON.parse((await request(server.origin, '/__health', { headers: AUTH })).body) as { checks: { id: string; lastUpdated: string }[] };
+  t.deepEqual(health.checks.map((check) => [check.id, check.lastUpdated]), [
+    ['elastic', new Date(checkedAt).toISOString()],
+    ['mongo', new Date(freshness.watcher.state!.written_at).toISOString()],
+  ]);
+});
+
+test('?cache=false: after the token check, the selected probes are forced, the flags rescanned, and the answer comes from both; a plain request keeps the state file\'s answer', async (t) => {
+  const model = modelOf({
+    WEB: { name: 'DC-1', pools: { search: { path: '/search', categories: ['search'] } } },
+    categories: { search: {} },
+    probes: { es: { module: 'url_probe', categories: ['search'] }, db: { module: 'url_probe' } },
+  });
+  const freshness = freshFor(['es', 'db']);
+  const asked: string[][] = [];
+  let flags = new Map<string, string>();
+  const forcedAt = freshness.now + 50;
+  const result = { at: forcedAt, duration_ms: 9, ok: false, since: forcedAt, reason: 'status 500 not in [2xx]', state: 'down' as const, down_reason: 'status 500 not in [2xx]' };
+  const server = await startServer(
+    createApp({
+      getState: () => ({ folder: '/flags', folderOk: true, folderProblem: undefined, flags }),
+      getModel: () => model,
+      getMarks: () => NO_MARKS,
+      getWebConfig: () => ({ base_url: '/' }),
+      getToken: () => TOKEN,
+      getFreshness: () => freshness,
+      forced: {
+        check: async (names) => {
+          asked.push([...names]);
+          return new Map(names.includes('es') ? [['es', result]] : []);
+        },
+        rescanFlags: async () => void (flags = new Map([['db', 'made by hand']])),
+      },
+      logger: createLogger({ level: 'info', sinks: [] }),
+    }).callback(),
+  );
+  t.teardown(() => server.close());
+
+  t.is((await request(server.origin, '/?cache=false')).status, 511);
+  t.is((await request(server.origin, '/__health?cache=false')).status, 511);
+  t.deepEqual(asked, [], 'a 511 runs no check');
+
+  t.is((await request(server.origin, '/search', { headers: AUTH })).status, 200, 'a plain request: the state file says up');
+  const search = await request(server.origin, '/search?cache=false', { headers: AUTH });
+  t.is(search.status, 503);
+  t.is(search.body, 'Server: DC-1 reports:\nThe es is DEAD! status 500 not in [2xx]\n');
+  t.deepEqual(asked, [['es']], 'the pool\'s probes only');
+
+  const all = await request(server.origin, '/?cache=false', { headers: AUTH });
+  t.is(all.body, 'Server: DC-1 reports:\nThe db is DEAD! made by hand\nThe es is DEAD! status 500 not in [2xx]\n', 'a hand-made flag still counts');
+  t.deepEqual(asked[1], ['db', 'es']);
+
+  const health = JSON.parse((await request(server.origin, '/__health?cache=false', { headers: AUTH })).body) as { checks: { id: string; lastUpdated: string; checkOutput: string }[] };
+  t.like(health.checks[1], { id: 'es', lastUpdated: new Date(forcedAt).toISOString(), checkOutput: 'status 500 not in [2xx]' });
+  t.is((await request(server.origin, '/__gtg?cache=false', { headers: AUTH })).status, 503);
+  t.is(asked.length, 4);
+});
