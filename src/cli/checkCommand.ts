@@ -1,7 +1,7 @@
 import { loadConfig } from '../config/loadConfig.ts';
 import { createLogger } from '../log/createLogger.ts';
 import { stdoutSink } from '../log/stdoutSink.ts';
-import { systemClock } from '../watcher/Clock.ts';
+import { systemClock } from '../clock/Clock.ts';
 import { runCheck } from '../watcher/runCheck.ts';
 import type { CommandIO } from './CommandIO.ts';
 import { EXIT, type ExitCode } from './exitCodes.ts';

@@ -6,7 +6,7 @@ import { FlagStore } from '../flag-store/FlagStore.ts';
 import { FolderLock, LOCK_FILE } from '../flag-store/FolderLock.ts';
 import { createProcessLogger } from '../log/createProcessLogger.ts';
 import { healthModel } from '../verdict/healthModel.ts';
-import { systemClock } from '../watcher/Clock.ts';
+import { systemClock } from '../clock/Clock.ts';
 import { ForceServer } from '../watcher/ForceServer.ts';
 import { StickyKeeper } from '../watcher/StickyKeeper.ts';
 import { FolderUnusableError, Watcher } from '../watcher/Watcher.ts';

@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { EXIT } from '../cli/exitCodes.ts';
 import type { Logger } from '../log/Logger.ts';
-import { systemClock, type Clock } from '../watcher/Clock.ts';
+import { systemClock, type Clock } from '../clock/Clock.ts';
 import { forEachLine, MAX_LINE_CHARS } from './forEachLine.ts';
 import { isReadyMessage } from './readyMessage.ts';
 

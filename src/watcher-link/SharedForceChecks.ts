@@ -1,4 +1,4 @@
-import { systemClock, type Clock } from '../watcher/Clock.ts';
+import { systemClock, type Clock } from '../clock/Clock.ts';
 import { forceChecks } from './forceChecks.ts';
 import type { ForcedCheck } from './forceProtocol.ts';
 

@@ -1,7 +1,7 @@
 import net from 'node:net';
 import path from 'node:path';
 import { forEachLine } from '../supervisor/forEachLine.ts';
-import { systemClock, type Clock } from '../watcher/Clock.ts';
+import { systemClock, type Clock } from '../clock/Clock.ts';
 import { FORCE_SOCKET, MAX_REQUEST_CHARS, parseForceReply, type ForcedCheck } from './forceProtocol.ts';
 
 /**

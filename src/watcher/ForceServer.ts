@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Logger } from '../log/Logger.ts';
 import { forEachLine } from '../supervisor/forEachLine.ts';
 import { FORCE_GRACE_MS, FORCE_SOCKET, MAX_REQUEST_CHARS, parseForceRequest, type ForceAnnouncement, type ForcedCheck } from '../watcher-link/forceProtocol.ts';
-import type { Clock } from './Clock.ts';
+import type { Clock } from '../clock/Clock.ts';
 
 /** What the server needs of a probe (a ProbeLoop). */
 export interface Forceable {

@@ -4,7 +4,7 @@ import type { FlagStore } from '../flag-store/FlagStore.ts';
 import type { CheckSource, ProbeCheck } from '../flag-store/watcherState.ts';
 import type { Logger } from '../log/Logger.ts';
 import type { ForcedCheck } from '../watcher-link/forceProtocol.ts';
-import type { Clock } from './Clock.ts';
+import type { Clock } from '../clock/Clock.ts';
 import { phaseOffset } from './phaseOffset.ts';
 import { runCheck, type CheckRun } from './runCheck.ts';
 import { Thresholds, type ProbeState, type Transition } from './Thresholds.ts';

@@ -8,7 +8,7 @@ import { writeMark as writeMarkFile } from '../marks/writeMark.ts';
 import type { HealthModel } from '../verdict/healthModel.ts';
 import type { ProbeStatus } from '../verdict/ProbeStatus.ts';
 import { verdict } from '../verdict/verdict.ts';
-import type { Clock } from './Clock.ts';
+import type { Clock } from '../clock/Clock.ts';
 
 export interface StickyKeeperDeps {
   folder: string;

@@ -7,7 +7,7 @@ import { LOCK_FILE, type FolderLock } from '../flag-store/FolderLock.ts';
 import { folderWritable } from '../flag-store/folderWritable.ts';
 import { encodeChecks, STATE_FILE, STATE_VERSION, wholeSeconds as seconds, type WatcherStateFile } from '../flag-store/watcherState.ts';
 import type { Logger } from '../log/Logger.ts';
-import { systemClock, type Clock } from './Clock.ts';
+import { systemClock, type Clock } from '../clock/Clock.ts';
 import { DriftHistogram } from './DriftHistogram.ts';
 import { ProbeLoop, type CheckEvent, type ProbeLoopDeps } from './ProbeLoop.ts';
 import { WriteTrouble } from './WriteTrouble.ts';

@@ -1,5 +1,5 @@
 import type { Logger } from '../log/Logger.ts';
-import type { Clock } from './Clock.ts';
+import type { Clock } from '../clock/Clock.ts';
 
 /** How often a write failure that goes on is logged again. */
 export const WRITE_TROUBLE_EVERY_MS = 60_000;

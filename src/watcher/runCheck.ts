@@ -1,7 +1,7 @@
 import type { ProbeSpec } from '../config/ProbeSpec.ts';
 import type { Logger } from '../log/Logger.ts';
 import type { CheckResult } from '../probe-api/types.ts';
-import type { Clock } from './Clock.ts';
+import type { Clock } from '../clock/Clock.ts';
 import { timeoutReason } from '../probe-kit/deadline.ts';
 
 export interface CheckRun {

@@ -1,5 +1,5 @@
 import type { Logger } from '../log/Logger.ts';
-import { systemClock, type Clock } from '../watcher/Clock.ts';
+import { systemClock, type Clock } from '../clock/Clock.ts';
 
 export interface AuthFailureReportOptions {
   logger: Logger;

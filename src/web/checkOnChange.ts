@@ -1,4 +1,4 @@
-import type { Clock } from '../watcher/Clock.ts';
+import type { Clock } from '../clock/Clock.ts';
 
 /**
  * Runs `check` now, on every change a subscription reports, and every `recheckMs` besides: a

@@ -1,5 +1,5 @@
 import type { Logger } from '../log/Logger.ts';
-import { systemClock, type Clock } from '../watcher/Clock.ts';
+import { systemClock, type Clock } from '../clock/Clock.ts';
 import { checkOnChange } from './checkOnChange.ts';
 import type { Verdict } from '../verdict/verdict.ts';
 import type { Verdicts } from './memoizedVerdicts.ts';

@@ -1,7 +1,7 @@
 import type { Logger, LogFields } from '../log/Logger.ts';
 import { markActive, type Mark, type Marks } from '../marks/Mark.ts';
 import { isoSeconds } from '../marks/markFormat.ts';
-import { systemClock, type Clock } from '../watcher/Clock.ts';
+import { systemClock, type Clock } from '../clock/Clock.ts';
 import { checkOnChange } from './checkOnChange.ts';
 
 export interface MarkChangeDeps {

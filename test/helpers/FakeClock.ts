@@ -1,4 +1,4 @@
-import { MAX_TIMER_MS, type Clock } from '../../src/watcher/Clock.ts';
+import { MAX_TIMER_MS, type Clock } from '../../src/clock/Clock.ts';
 
 interface Timer {
   id: number;

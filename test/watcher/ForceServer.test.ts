@@ -5,7 +5,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { silentLogger } from '../../src/log/createLogger.ts';
-import { systemClock } from '../../src/watcher/Clock.ts';
+import { systemClock } from '../../src/clock/Clock.ts';
 import { ForceServer, type Forceable } from '../../src/watcher/ForceServer.ts';
 import { ANNOUNCE_WITHIN_MS, forceChecks } from '../../src/watcher-link/forceChecks.ts';
 import { FORCE_SOCKET, type ForcedCheck } from '../../src/watcher-link/forceProtocol.ts';

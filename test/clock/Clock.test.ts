@@ -1,5 +1,5 @@
 import test from 'ava';
-import { chainingClock, MAX_TIMER_MS } from '../../src/watcher/Clock.ts';
+import { chainingClock, MAX_TIMER_MS } from '../../src/clock/Clock.ts';
 import { FakeClock } from '../helpers/FakeClock.ts';
 
 const DAY = 24 * 3600 * 1000;
