@@ -3,7 +3,7 @@
  * Starts the real processes — `deadpool watcher`, `deadpool web`, local backends, a bare
  * node:http baseline, wrk — measures, prints a table and writes bench/results/latest.json.
  *
- *   npm run bench                          everything (about 11 minutes)
+ *   npm run bench                          everything (about 14 minutes)
  *   npm run bench -- --only flood,lies     some sections: throughput, flood, detection, propagation, lies, scale, blackbox, exec, sql, health
  *   npm run bench -- --quick               fewer rounds and shorter windows (a smoke test, not figures)
  */
@@ -288,7 +288,7 @@ async function main(): Promise<void> {
     try {
       for (const probes of PLAN.health.sizes) {
         await attempt(`health ${probes}`, async () => {
-          log(`health: ${probes} url probes over 4 categories behind 3 pools (${Object.values(POOLS).map((p) => p.path).join(', ')}), 1 in 101 checked every second, the rest hourly (${load(`health ${probes}`)})`);
+          log(`health: ${probes} url probes over 4 categories behind 3 pools (${Object.values(POOLS).map((p) => p.path).join(', ')}), 1 in 101 checked every 2 s, the rest hourly (${load(`health ${probes}`)})`);
           const dc = await startHealthDc(backend, probes);
           try {
             const webPid = dc.deadpool.web!.pid;
