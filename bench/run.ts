@@ -3,8 +3,8 @@
  * Starts the real processes — `deadpool watcher`, `deadpool web`, local backends, a bare
  * node:http baseline, wrk — measures, prints a table and writes bench/results/latest.json.
  *
- *   npm run bench                          everything (about 9 minutes)
- *   npm run bench -- --only flood,lies     some sections: throughput, flood, detection, propagation, lies, scale, blackbox, exec, sql
+ *   npm run bench                          everything (about 14 minutes)
+ *   npm run bench -- --only flood,lies     some sections: throughput, flood, detection, propagation, lies, scale, blackbox, exec, sql, health
  *   npm run bench -- --quick               fewer rounds and shorter windows (a smoke test, not figures)
  */
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -20,6 +20,7 @@ import { measureDetection, type DetectionResult } from './measureDetection.ts';
 import { measureExec, type ExecResult } from './measureExec.ts';
 import { measureFixedRateLatency, type FixedRateResult } from './measureFixedRateLatency.ts';
 import { measureFlagPropagation, type PropagationResult } from './measureFlagPropagation.ts';
+import { measureHealthAnswer, POOLS, setFlippingHealthy, startHealthDc, type HealthAnswerCase } from './measureHealth.ts';
 import { measureLies, type LiesResult } from './measureLies.ts';
 import { measureRssFloors, type RssFloors } from './measureRssFloors.ts';
 import { measureSql, type SqlResult } from './measureSql.ts';
@@ -32,7 +33,7 @@ import { startDc } from './startDc.ts';
 import { TOKEN } from './startDeadpool.ts';
 import { round } from './stats.ts';
 
-const SECTIONS = ['throughput', 'flood', 'detection', 'propagation', 'lies', 'scale', 'blackbox', 'exec', 'sql'] as const;
+const SECTIONS = ['throughput', 'flood', 'detection', 'propagation', 'lies', 'scale', 'blackbox', 'exec', 'sql', 'health'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const args = process.argv.slice(2);
@@ -63,6 +64,7 @@ const PLAN = quick
       blackbox: { checksPerS: 1000, warmupS: 2, rounds: 1, windowS: 5, concurrency: 1000 },
       exec: { probes: 100, periodS: 1, warmupS: 2, windowS: 5 },
       sql: { probes: 100, periodS: 1, warmupS: 2, windowS: 5 },
+      health: { sizes: [1000], answerS: 4 },
     }
   : {
       rounds: 5,
@@ -81,6 +83,7 @@ const PLAN = quick
       blackbox: { checksPerS: 1000, warmupS: 5, rounds: 3, windowS: 10, concurrency: 1000 },
       exec: { probes: 100, periodS: 1, warmupS: 3, windowS: 15 },
       sql: { probes: 100, periodS: 1, warmupS: 3, windowS: 15 },
+      health: { sizes: [1000, 10_000], answerS: 15 },
     };
 
 const CONNECTIONS = 32;
@@ -105,11 +108,25 @@ interface Results {
   blackbox?: BlackboxResult;
   exec?: ExecResult;
   sql?: SqlResult;
+  health?: HealthResult;
   /** The 1/5/15-minute load average as each of these sections started (the machine is shared). */
   loadAtStart: Record<string, number[]>;
   /** Sections that failed, with why: the others still ran. */
   errors: Record<string, string>;
   table?: Row[];
+}
+
+/** Section "health" (issue 10): the responder with 1,000 probes in three pools, and /__health. */
+interface HealthResult {
+  /** The fast path's throughput ratios and the responder's RSS with 1,000 probes in POOLS configured. */
+  pools?: {
+    probes: number;
+    baseUrl: ThroughputResult;
+    poolPath: string;
+    pool: ThroughputResult;
+    responderRssMb: { idle: number; afterThroughput: number };
+  };
+  answers: HealthAnswerCase[];
 }
 
 const log = (line: string): void => void process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
@@ -263,6 +280,52 @@ async function main(): Promise<void> {
     });
   }
 
+  if (wanted('health')) {
+    results.health = { answers: [] };
+    const health = results.health;
+    const backend = await forkServer('backendServer.ts');
+    const bare = await forkServer('bareServer.ts');
+    try {
+      for (const probes of PLAN.health.sizes) {
+        await attempt(`health ${probes}`, async () => {
+          log(`health: ${probes} url probes over 4 categories behind 3 pools (${Object.values(POOLS).map((p) => p.path).join(', ')}), 1 in 101 checked every 2 s, the rest hourly (${load(`health ${probes}`)})`);
+          const dc = await startHealthDc(backend, probes);
+          try {
+            const webPid = dc.deadpool.web!.pid;
+            if (probes === 1000) {
+              const idle = round(readProcStats(webPid).rssMb, 1);
+              const run = (path: string): Promise<ThroughputResult> =>
+                measureThroughput({ responderUrl: `${dc.deadpool.origin}${path}`, bareUrl: bare.url, headers: AUTH, responderPid: webPid, barePid: bare.child.pid, connections: CONNECTIONS, rounds: PLAN.rounds, secondsPerRun: PLAN.runS });
+              log(`  throughput, base URL, valid token: ${PLAN.rounds} alternating rounds of ${PLAN.runS} s per side, ${CONNECTIONS} connections`);
+              const baseUrl = await run('/');
+              log(`    ratio ${baseUrl.medianRatio} (${baseUrl.medianResponderRps} vs ${baseUrl.medianBareRps} req/s; CPU responder ${baseUrl.cpu.responder} %, bare ${baseUrl.cpu.bare} %, wrk ${baseUrl.cpu.wrk} %), ${baseUrl.responderNon2xx} not 2xx (${load('health throughput /')})`);
+              const poolPath = POOLS.search.path;
+              log(`  throughput, pool path ${poolPath}: the same`);
+              const pool = await run(poolPath);
+              log(`    ratio ${pool.medianRatio} (${pool.medianResponderRps} vs ${pool.medianBareRps} req/s; CPU responder ${pool.cpu.responder} %, bare ${pool.cpu.bare} %, wrk ${pool.cpu.wrk} %), ${pool.responderNon2xx} not 2xx (${load(`health throughput ${poolPath}`)})`);
+              health.pools = { probes, baseUrl, poolPath, pool, responderRssMb: { idle, afterThroughput: round(readProcStats(webPid).rssMb, 1) } };
+              log(`  responder RSS ${idle} MB idle, ${health.pools.responderRssMb.afterThroughput} MB after both runs`);
+            }
+            for (const failing of [false, true]) {
+              if (failing) await setFlippingHealthy(dc, backend, false);
+              const count = failing ? dc.flipping : 0;
+              log(`  /__health, ${count} probes failing: 1 connection, a request 50-150 ms after each answer, ${PLAN.health.answerS} s`);
+              const c = await measureHealthAnswer(dc, count, PLAN.health.answerS);
+              health.answers.push(c);
+              log(`    p50 ${c.p50Ms} ms, p99 ${c.p99Ms} ms, max ${c.maxMs} ms at ${c.rps} req/s (${c.requests} answers, ${c.non2xx} not 2xx); ${c.bodyBytes} bytes, ${c.checks} checks (${c.checksNotOk} not ok), ok ${c.ok}; responder CPU ${c.responderCpuPercent ?? '?'} % (${c.cpuMsPerAnswer ?? '?'} ms per answer), RSS ${c.responderRssMbAfter} MB; state file ${c.stateFileKb} KB`);
+            }
+            await backend.ask({ healthy: true });
+          } finally {
+            await dc.stop();
+          }
+        });
+      }
+    } finally {
+      await backend.child.stop();
+      await bare.child.stop();
+    }
+  }
+
   results.durationS = round((performance.now() - started) / 1000);
   results.table = table(results);
   const out = fileURLToPath(new URL('results/latest.json', import.meta.url));
@@ -347,6 +410,19 @@ function table(r: Results): Row[] {
     rows.push({ measure: `${what}: watcher CPU (${q.checksPerS} checks/s)`, value: `${q.watcherCpuPercent} % (${q.cpuPerCheckUs} µs per check; server ${q.serverCpuPercent} %; ${q.downAtEnd} down)`, target: '', pass: undefined });
     rows.push({ measure: `${what}: server connections, max of ${q.connectionSamples} samples (median)`, value: `${q.connectionsMax} (${q.connectionsMedian})`, target: `≤ ${q.probes}`, pass: q.connectionsMax <= q.probes });
     rows.push({ measure: `${what}: server connections left 5 s after the probes were disabled`, value: String(q.connectionsAfterStop), target: '0', pass: q.connectionsAfterStop === 0 });
+  }
+  if (r.health?.pools) {
+    const p = r.health.pools;
+    const what = `11. ${p.probes.toLocaleString('en')} probes in 3 pools`;
+    rows.push({ measure: `${what}: throughput, base URL, valid token, 32 conns (responder / bare node:http)`, value: `${p.baseUrl.medianRatio} (${p.baseUrl.medianResponderRps} / ${p.baseUrl.medianBareRps} req/s)`, target: '≥ 0.8', pass: p.baseUrl.medianRatio >= 0.8 && p.baseUrl.responderNon2xx === 0 });
+    rows.push({ measure: `${what}: throughput, pool path ${p.poolPath} (responder / bare node:http)`, value: `${p.pool.medianRatio} (${p.pool.medianResponderRps} / ${p.pool.medianBareRps} req/s)`, target: '', pass: undefined });
+    const rss = Math.max(p.responderRssMb.afterThroughput, p.responderRssMb.idle);
+    rows.push({ measure: `${what}: responder RSS after both runs (idle before)`, value: `${rss} MB (${p.responderRssMb.idle} MB)`, target: '≤ 80 MB', pass: rss <= 80 });
+  }
+  for (const c of r.health?.answers ?? []) {
+    const what = `11. /__health, ${c.probes.toLocaleString('en')} probes, ${c.failing} failing`;
+    rows.push({ measure: `${what}: answer p99 (p50; max) at ${c.rps} req/s, ${c.connections} conn`, value: `${ms(c.p99Ms)} (${ms(c.p50Ms)}; ${ms(c.maxMs)})`, target: '', pass: undefined });
+    rows.push({ measure: `${what}: body, checks listed (not ok), all answers 200`, value: `${round(c.bodyBytes / 1000, 1)} KB, ${c.checks} (${c.checksNotOk}), ${c.requests - c.non2xx} of ${c.requests}`, target: `${c.probes} (${c.failing})`, pass: c.checks === c.probes && c.checksNotOk === c.failing && c.ok === (c.failing === 0) && c.non2xx === 0 && c.socketErrors === 0 });
   }
   for (const [section, message] of Object.entries(r.errors)) rows.push({ measure: `${section}: did not complete`, value: message.slice(0, 80), target: '', pass: false });
   return rows;

@@ -22,6 +22,10 @@ export interface ProbeDef {
   rise?: number;
   /** `success_criteria` as a YAML flow map, e.g. `{ status: { type: status_in, query: [200] } }`. */
   criteria?: string;
+  /** The categories it counts in (DeadPool's default: `[default]`). */
+  categories?: readonly string[];
+  /** The service it is an instance of (DeadPool's default: a group of its own). */
+  group?: string;
 }
 
 /** A probe of another module: its `query` (and criteria) written as YAML flow maps. */
@@ -44,6 +48,10 @@ export interface DeadpoolOptions {
   staleGrace?: number;
   /** Extra arguments for node before bin/deadpool.js (e.g. --cpu-prof). */
   nodeArgs?: readonly string[];
+  /** `WEB.pools`: one path per Cloudflare pool and the categories it needs. */
+  pools?: Readonly<Record<string, { path: string; categories: readonly string[] }>>;
+  /** The top-level `categories` map: each category's settings as a YAML flow map, e.g. `{ resilient: true }`. */
+  categories?: Readonly<Record<string, string>>;
 }
 
 export interface Deadpool {
@@ -64,7 +72,7 @@ function probesYaml(probes: readonly (ProbeDef | ModuleProbeDef)[]): string {
     .map((p) => {
       const criteria = p.criteria === undefined ? '' : `, success_criteria: ${p.criteria}`;
       if ('module' in p) return `  ${p.name}: { module: ${p.module}, period: ${p.period}, query: ${p.query}${criteria} }\n`;
-      const extra = `${p.fall ? `, fall: ${p.fall}` : ''}${p.rise ? `, rise: ${p.rise}` : ''}`;
+      const extra = `${p.fall ? `, fall: ${p.fall}` : ''}${p.rise ? `, rise: ${p.rise}` : ''}${p.categories ? `, categories: [${p.categories.join(', ')}]` : ''}${p.group ? `, group: ${p.group}` : ''}`;
       const timeout = p.timeout === undefined ? '' : `, timeout: ${p.timeout}`;
       return `  ${p.name}: { module: url_probe, period: ${p.period}${extra}, query: { url: '${p.url}'${timeout} }${criteria} }\n`;
     })
@@ -82,12 +90,14 @@ export async function startDeadpool(options: DeadpoolOptions): Promise<Deadpool>
   const config = path.join(dir, 'config.yaml');
   const folder = path.join(dir, 'flags');
   const grace = options.staleGrace === undefined ? '' : `, stale_grace: ${options.staleGrace}`;
+  const pools = Object.entries(options.pools ?? {}).map(([name, pool]) => `${name}: { path: ${pool.path}, categories: [${pool.categories.join(', ')}] }`);
+  const categories = Object.entries(options.categories ?? {}).map(([name, settings]) => `  ${name}: ${settings}\n`).join('');
   await writeFile(
     config,
     `Generic: { log: { level: warning } }
-WEB: { host: 127.0.0.1, port: ${port}, access_token: ${TOKEN}, name: bench }
+WEB: { host: 127.0.0.1, port: ${port}, access_token: ${TOKEN}, name: bench${pools.length ? `, pools: { ${pools.join(', ')} }` : ''} }
 WatchMan: { probe_status_folder: flags${grace} }
-probes:
+${categories ? `categories:\n${categories}` : ''}probes:
 ${probesYaml(options.probes)}`,
   );
   // With the node options `deadpool run` gives each process: what production runs.
