@@ -11,7 +11,19 @@ export function checkOnChange(check: () => void, changes: readonly ((listener: (
     check();
     if (!closed) timer = clock.setTimeout(recheck, recheckMs);
   };
-  const unsubscribe = changes.map((subscribe) => subscribe(check));
+  // One check per turn of the event loop, however many changes it brought: a verdict over 10,000
+  // probes for each of thousands of flags appearing at once kept the responder from answering
+  // anything for minutes (BENCHMARKS.md, "10,000 probes mostly down starve the responder").
+  let queued = false;
+  const onChange = (): void => {
+    if (queued) return;
+    queued = true;
+    setImmediate(() => {
+      queued = false;
+      if (!closed) check();
+    });
+  };
+  const unsubscribe = changes.map((subscribe) => subscribe(onChange));
   recheck();
   return {
     close() {

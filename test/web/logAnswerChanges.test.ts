@@ -93,7 +93,7 @@ test('time alone changes the answer (a watcher falling silent sends no event): f
   t.is(changesOf(records).length, 2, 'nothing after close');
 });
 
-test('many failing probes: ten named, the rest counted; an unreadable folder says so', (t) => {
+test('many failing probes: ten named, the rest counted; an unreadable folder says so', async (t) => {
   const names = Array.from({ length: 12 }, (_, i) => `p${String(i).padStart(2, '0')}`);
   let state: FlagViewState = { folder: '/flags', folderOk: true, folderProblem: undefined, flags: new Map(names.map((n) => [n, 'down'])) };
   const listeners = new Set<() => void>();
@@ -112,6 +112,8 @@ test('many failing probes: ten named, the rest counted; an unreadable folder say
   t.teardown(() => log.close());
   state = { folder: '/flags', folderOk: false, folderProblem: 'permission denied', flags: new Map() };
   for (const listener of listeners) listener();
+  // Changes are looked at once per turn of the event loop (checkOnChange.ts).
+  await new Promise((resolve) => setImmediate(resolve));
   t.deepEqual(changesOf(records), [
     'warning now answering 503: p00, p01, p02, p03, p04, p05, p06, p07, p08, p09 and 2 more',
     'warning now answering 503: cannot read the flag folder: permission denied',

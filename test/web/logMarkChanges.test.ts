@@ -8,7 +8,7 @@ import { FakeClock } from '../helpers/FakeClock.ts';
 
 const T = Date.UTC(2030, 0, 31, 12, 0, 0);
 
-test('each mark is logged once when it appears, when it expires and when it is removed; drains at warning, broken acks say they are ignored', (t) => {
+test('each mark is logged once when it appears, when it expires and when it is removed; drains at warning, broken acks say they are ignored', async (t) => {
   const clock = new FakeClock();
   let marks: Marks = NO_MARKS;
   const listeners = new Set<() => void>();
@@ -26,16 +26,18 @@ test('each mark is logged once when it appears, when it expires and when it is r
     clock,
   });
   t.teardown(() => log.close());
-  const change = (next: Marks) => {
+  // Changes are looked at once per turn of the event loop (checkOnChange.ts): let that turn come.
+  const change = async (next: Marks) => {
     marks = next;
     for (const listener of listeners) listener();
+    await new Promise((resolve) => setImmediate(resolve));
   };
   const drain = parseMark('drain', 'search', 'flags/drains/search', 'reindexing\nby: alice\nat: 2030-01-31T12:00:00Z\nuntil: 2030-01-31T12:00:02Z\n', 0);
   const ack = parseMark('ack', 'db', 'flags/acks/db', 'migrating\nuntil: soon\n', T);
-  change({ ...NO_MARKS, drains: [drain], acks: [ack] });
-  change({ ...NO_MARKS, drains: [drain], acks: [ack] });
+  await change({ ...NO_MARKS, drains: [drain], acks: [ack] });
+  await change({ ...NO_MARKS, drains: [drain], acks: [ack] });
   clock.advanceTo(3000);
-  change(NO_MARKS);
+  await change(NO_MARKS);
   t.deepEqual(
     records.map((r) => `${r.level} ${r.message}`),
     [
