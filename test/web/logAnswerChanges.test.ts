@@ -121,3 +121,36 @@ test('many failing probes: ten named, the rest counted; an unreadable folder say
   log.close();
   t.is(listeners.size, 0, 'unsubscribed');
 });
+
+test('a burst of changes in one turn of the event loop is looked at once, not once per change', async (t) => {
+  const names = Array.from({ length: 2000 }, (_, i) => `p${i}`);
+  let state: FlagViewState = { folder: '/flags', folderOk: true, folderProblem: undefined, flags: new Map() };
+  const listeners = new Set<() => void>();
+  const records: LogRecord[] = [];
+  const verdicts = memoizedVerdicts({ getState: () => state, getModel: constant(modelFor(names)), getMarks: () => NO_MARKS, getFreshness: () => freshFor(names) });
+  let asked = 0;
+  const log = logAnswerChanges({
+    verdicts: (selection) => {
+      asked++;
+      return verdicts(selection);
+    },
+    logger: createLogger({ level: 'debug', sinks: [(r) => records.push(r)] }),
+    changes: [
+      (listener) => {
+        listeners.add(listener);
+        return () => listeners.delete(listener);
+      },
+    ],
+    clock: new FakeClock(),
+  });
+  t.teardown(() => log.close());
+  const before = asked;
+  // A mass outage as the flag view reports it: one change per flag appearing.
+  for (const name of names) {
+    state = { ...state, flags: new Map([...state.flags, [name, 'down']]) };
+    for (const listener of listeners) listener();
+  }
+  await new Promise((resolve) => setImmediate(resolve));
+  t.is(asked - before, 1, 'one look for 2,000 changes');
+  t.deepEqual(changesOf(records), ['info now answering 200 OK', 'warning now answering 503: p0, p1, p10, p100, p1000, p1001, p1002, p1003, p1004, p1005 and 1990 more']);
+});
