@@ -93,20 +93,27 @@ test('time alone changes the answer (a watcher falling silent sends no event): f
   t.is(changesOf(records).length, 2, 'nothing after close');
 });
 
+/** A change source as the views are: listeners subscribe and get their unsubscribe back. */
+function changeSource() {
+  const listeners = new Set<() => void>();
+  const changes = [
+    (listener: () => void) => {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  ];
+  return { listeners, changes };
+}
+
 test('many failing probes: ten named, the rest counted; an unreadable folder says so', async (t) => {
   const names = Array.from({ length: 12 }, (_, i) => `p${String(i).padStart(2, '0')}`);
   let state: FlagViewState = { folder: '/flags', folderOk: true, folderProblem: undefined, flags: new Map(names.map((n) => [n, 'down'])) };
-  const listeners = new Set<() => void>();
+  const { listeners, changes } = changeSource();
   const records: LogRecord[] = [];
   const log = logAnswerChanges({
     verdicts: memoizedVerdicts({ getState: () => state, getModel: constant(modelFor(names)), getMarks: () => NO_MARKS, getFreshness: () => freshFor(names) }),
     logger: createLogger({ level: 'debug', sinks: [(r) => records.push(r)] }),
-    changes: [
-      (listener) => {
-        listeners.add(listener);
-        return () => listeners.delete(listener);
-      },
-    ],
+    changes,
     clock: new FakeClock(),
   });
   t.teardown(() => log.close());
@@ -125,7 +132,7 @@ test('many failing probes: ten named, the rest counted; an unreadable folder say
 test('a burst of changes in one turn of the event loop is looked at once, not once per change', async (t) => {
   const names = Array.from({ length: 2000 }, (_, i) => `p${i}`);
   let state: FlagViewState = { folder: '/flags', folderOk: true, folderProblem: undefined, flags: new Map() };
-  const listeners = new Set<() => void>();
+  const { listeners, changes } = changeSource();
   const records: LogRecord[] = [];
   const verdicts = memoizedVerdicts({ getState: () => state, getModel: constant(modelFor(names)), getMarks: () => NO_MARKS, getFreshness: () => freshFor(names) });
   let asked = 0;
@@ -135,12 +142,7 @@ test('a burst of changes in one turn of the event loop is looked at once, not on
       return verdicts(selection);
     },
     logger: createLogger({ level: 'debug', sinks: [(r) => records.push(r)] }),
-    changes: [
-      (listener) => {
-        listeners.add(listener);
-        return () => listeners.delete(listener);
-      },
-    ],
+    changes,
     clock: new FakeClock(),
   });
   t.teardown(() => log.close());
