@@ -2,22 +2,11 @@ import path from 'node:path';
 import mysql from 'mysql2/promise';
 import { unprivileged } from './deadpoolProcess.ts';
 import { freePort } from './responderClient.ts';
-import { removeFolder, runToEnd, serverFolder, startProcess } from './sqlServerProcess.ts';
+import { removeFolder, runToEnd, serverFolder, startProcess, type SqlTestServer } from './sqlServerProcess.ts';
 import { waitFor } from './waitFor.ts';
 
-export interface MariadbServer {
-  host: '127.0.0.1';
-  port: number;
-  /** A login with a password, allowed everything (an unknown database is then "Unknown database", not "Access denied"). */
-  user: string;
-  password: string;
-  database: string;
-  /** Runs SQL as root, over the unix socket. */
-  admin(sql: string): Promise<Record<string, unknown>[]>;
-  /** Connections of `user` open on the server now. */
-  connections(): Promise<number>;
-  stop(): Promise<void>;
-}
+/** Its `user` is allowed everything: an unknown database is then "Unknown database", not "Access denied". */
+export type MariadbServer = SqlTestServer;
 
 /**
  * A real MariaDB 10.11 of its own on 127.0.0.1 and a free high port, in a temp folder (its socket

@@ -3,26 +3,16 @@ import path from 'node:path';
 import pg from 'pg';
 import { unprivileged } from './deadpoolProcess.ts';
 import { freePort } from './responderClient.ts';
-import { removeFolder, runToEnd, serverFolder, startProcess } from './sqlServerProcess.ts';
+import { removeFolder, runToEnd, serverFolder, startProcess, type SqlTestServer } from './sqlServerProcess.ts';
 import { waitFor } from './waitFor.ts';
 
 const BIN = '/usr/lib/postgresql/15/bin';
 
-export interface PostgresServer {
-  host: '127.0.0.1';
-  port: number;
-  /** A login with a password (scram-sha-256 over TCP) owning `database`. */
-  user: string;
-  password: string;
-  database: string;
-  /** Runs SQL as the superuser, over the unix socket. */
-  admin(sql: string): Promise<Record<string, unknown>[]>;
-  /** Connections of `user` open on the server now. */
-  connections(): Promise<number>;
+/** Its `user` logs in with scram-sha-256 over TCP and owns `database`. */
+export interface PostgresServer extends SqlTestServer {
   /** The postmaster's pid: its cutime + cstime grow by each ended connection's backend (the bench reads them). */
   pid: number;
   maxConnections: number;
-  stop(): Promise<void>;
 }
 
 /**

@@ -15,6 +15,21 @@ export async function serverFolder(prefix: string): Promise<string> {
   return dir;
 }
 
+/** What the SQL probe tests need of a server they started, whatever its kind. */
+export interface SqlTestServer {
+  host: '127.0.0.1';
+  port: number;
+  /** A login with a password that may use `database`. */
+  user: string;
+  password: string;
+  database: string;
+  /** Runs SQL as the server's superuser, over the unix socket. */
+  admin(sql: string): Promise<Record<string, unknown>[]>;
+  /** Connections of `user` open on the server now. */
+  connections(): Promise<number>;
+  stop(): Promise<void>;
+}
+
 export interface ServerProcess {
   child: ChildProcess;
   readonly output: string;
