@@ -98,7 +98,7 @@ test('deadpool run restarts a watcher killed with SIGKILL, and failures after th
   await waitFor(() => /watcher killed by SIGKILL after [\d.]+ s; restarting in 1 s/.test(pair.run!.stdout), 5000, 'the restart to be logged');
   await waitFor(() => [...pair.run!.stdout.matchAll(/started watcher \(pid (\d+)\)/g)].length === 2, 10_000, 'the new watcher');
   // Ready, not just started: until then a 200 may still come from the old watcher's last word.
-  await waitFor(() => [...pair.run!.stdout.matchAll(/watcher ready after/g)].length === 2, 30_000, 'the new watcher to be ready');
+  await waitFor(() => [...pair.run!.stdout.matchAll(/watcher ready after/g)].length === 2, STARTUP_MS, () => `the new watcher to be ready; deadpool run said:\n${pair.run!.stdout.slice(-3000)}`);
   await waitFor(async () => (await pair.ask()).status === 200, 15_000, 'fresh results from the new watcher');
   backend.setHealthy(false);
   const dead = await waitFor(async () => {
