@@ -42,5 +42,5 @@ test('readMarks: the DC files, the subfolders, mtimes for hand-made files; temp 
   t.deepEqual(marks.drains.map((m) => [m.target, m.reason, m.at]), [[undefined, 'moving racks', T], ['search', 'reindexing', T]]);
   t.deepEqual(marks.acks.map((m) => m.target), ['db']);
   t.deepEqual(marks.sticky, []);
-  t.deepEqual(await readMarks(path.join(folder, 'missing')), { acks: [], drains: [], sticky: [] });
+  t.deepEqual(await readMarks(path.join(folder, 'missing')), { acks: [], drains: [], sticky: [], maint: [] });
 });

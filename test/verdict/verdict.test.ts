@@ -41,6 +41,7 @@ const marks = (list: Mark[]): Marks => ({
   acks: list.filter((m) => m.kind === 'ack'),
   drains: list.filter((m) => m.kind === 'drain'),
   sticky: list.filter((m) => m.kind === 'sticky'),
+  maint: list.filter((m) => m.kind === 'maint'),
 });
 
 interface Case {
