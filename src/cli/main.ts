@@ -3,6 +3,7 @@ import { ConfigError } from '../config/ConfigError.ts';
 import { ackCommand, unackCommand, type AckOptions } from './ackCommand.ts';
 import { checkCommand } from './checkCommand.ts';
 import { drainCommand, undrainCommand, type DrainOptions } from './drainCommand.ts';
+import { maintCommand, unmaintCommand, type MaintOptions } from './maintCommand.ts';
 import { statusCommand } from './statusCommand.ts';
 import { unstickCommand } from './unstickCommand.ts';
 import { UsageError } from './UsageError.ts';
@@ -69,11 +70,20 @@ export function buildProgram(io: CommandIO, done: (code: number) => void): Comma
   drain.action((opts: DrainOptions) => withConfig(drain, (file) => drainCommand(file, opts, io))());
   const undrain = program.command('undrain').description('end a drain now').option('--pool <name>', 'the drained pool');
   undrain.action((opts: { pool?: string }) => withConfig(undrain, (file) => undrainCommand(file, opts, io))());
+  const maint = program
+    .command('maint')
+    .description('put the DC in maintenance: every answer 503 with the reason, the HAProxy agent says maint')
+    .option('--reason <text>', 'why (required)')
+    .option('--for <duration>', 'how long: 90s, 30m, 2h, 1d (default: until unmaint)')
+    .option('--user <name>', 'who (default: the OS user)');
+  maint.action((opts: MaintOptions) => withConfig(maint, (file) => maintCommand(file, opts, io))());
+  const unmaint = program.command('unmaint').description('end the maintenance now');
+  unmaint.action(() => withConfig(unmaint, (file) => unmaintCommand(file, io))());
   const unstick = program.command('unstick').description('let a sticky category that failed count on its probes again').argument('<category>', 'the category');
   unstick.action((category: string) => withConfig(unstick, (file) => unstickCommand(file, category, io))());
   const status = program
     .command('status')
-    .description('every probe, pool, drain, sticky mark and ack as the responder sees them; exit 0 when the base URL would answer 200, 1 otherwise')
+    .description('every probe, pool, maintenance, drain, sticky mark and ack as the responder sees them; exit 0 when the base URL would answer 200, 1 otherwise')
     .option('--json', 'print as JSON')
     .option('--categories <list>', 'judge the base URL for these categories only, e.g. search,default');
   status.action((opts: { json?: boolean; categories?: string }) => withConfig(status, (file) => statusCommand(file, opts, io))());
