@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError } from '../config/ConfigError.ts';
 import { ackCommand, unackCommand, type AckOptions } from './ackCommand.ts';
+import { agentCommand } from './agentCommand.ts';
 import { checkCommand } from './checkCommand.ts';
 import { drainCommand, undrainCommand, type DrainOptions } from './drainCommand.ts';
 import { maintCommand, unmaintCommand, type MaintOptions } from './maintCommand.ts';
@@ -79,6 +80,11 @@ export function buildProgram(io: CommandIO, done: (code: number) => void): Comma
   maint.action((opts: MaintOptions) => withConfig(maint, (file) => maintCommand(file, opts, io))());
   const unmaint = program.command('unmaint').description('end the maintenance now');
   unmaint.action(() => withConfig(unmaint, (file) => unmaintCommand(file, io))());
+  const agent = program
+    .command('agent')
+    .description('print the line the HAProxy agent (Agent in config.yaml) answers now; exit 0 when up, 1 otherwise')
+    .option('--once', "one answer, then exit (haproxy_agent's one-shot mode)");
+  agent.action((opts: { once?: boolean }) => withConfig(agent, (file) => agentCommand(file, opts, io))());
   const unstick = program.command('unstick').description('let a sticky category that failed count on its probes again').argument('<category>', 'the category');
   unstick.action((category: string) => withConfig(unstick, (file) => unstickCommand(file, category, io))());
   const status = program

@@ -1,4 +1,7 @@
 import path from 'node:path';
+import { agentAnswers, type AgentAnswers } from '../agent/agentAnswers.ts';
+import { startAgentServer, type AgentServer } from '../agent/startAgentServer.ts';
+import { systemClock } from '../clock/Clock.ts';
 import { LiveConfig } from '../config/LiveConfig.ts';
 import { readConfig } from '../config/readConfig.ts';
 import { restartNeeded } from '../config/restartNeeded.ts';
@@ -88,17 +91,36 @@ export async function webCommand(configFile: string, io: CommandIO): Promise<Exi
   const app = createApp({ ...sources, verdicts, forced, getWebConfig: () => live.current.config.WEB, getToken: () => access.token, onUnauthorized: (remote) => unauthorized.add(remote), logger: log });
   let changes: { close(): void } | undefined;
   let markChanges: { close(): void } | undefined;
+  let agent: { answers: AgentAnswers; server: AgentServer } | undefined;
   const shutdown = (): Promise<unknown> => {
     changes?.close();
     markChanges?.close();
+    agent?.answers.close();
     unauthorized.close();
-    return Promise.all([flags.close(), heartbeat.close(), marks.close(), live.close()]);
+    return Promise.all([flags.close(), heartbeat.close(), marks.close(), live.close(), agent?.server.close()]);
   };
   let server;
   try {
     server = await startServer(app, { host: config.WEB.host, port: config.WEB.port, closeGraceMs: 1000 });
+    if (config.Agent !== undefined) {
+      const first = config.Agent;
+      // A reload that removes Agent keeps the listener (restartNeeded warns): it goes on answering for the config it started with.
+      const answers = agentAnswers({ verdicts, getAgent: () => live.current.config.Agent ?? first, clock: systemClock });
+      try {
+        // Socket activation (an fd named "agent") goes here as `listen: { fd }` instead of the address.
+        const agentServer = await startAgentServer({
+          listen: { host: first.host, port: first.port },
+          line: answers.line,
+          onError: (error) => log.error(`HAProxy agent answer failed: ${error instanceof Error ? error.message : String(error)}`, { component: 'agent' }),
+        });
+        agent = { answers, server: agentServer };
+      } catch (error) {
+        answers.close();
+        throw error;
+      }
+    }
   } catch (error) {
-    await shutdown();
+    await Promise.all([shutdown(), server?.close()]);
     throw error;
   }
   // From here on, "now answering" is true.
@@ -111,6 +133,9 @@ export async function webCommand(configFile: string, io: CommandIO): Promise<Exi
   });
   await live.start();
   log.info(`answering on http://${config.WEB.host}:${server.address.port}${config.WEB.base_url} for ${currentModel().probes.size} enabled probe(s)${poolsText(currentModel())}; flags in ${folder}`);
+  if (agent && config.Agent) {
+    log.info(`HAProxy agent answering on ${config.Agent.host}:${agent.server.address.port} for ${config.Agent.pool === undefined ? 'the base URL' : `pool ${config.Agent.pool}`}, weight ${config.Agent.weight === 'cpu' ? `the idle CPU over ${config.Agent.cpu_timeframe_ms} ms` : `${config.Agent.weight}%`}`);
+  }
   io.ready?.();
   await stop;
   await within(2000, Promise.all([server.close(), shutdown()]));

@@ -84,6 +84,34 @@ export const watchManSchema = z.strictObject({
     .default(['py', 'sh', 'pl', 'js']),
 });
 
+const WEIGHT_TEXT = 'expected a percentage from 0 to 256 (e.g. 100 or "75%") or cpu';
+/** HAProxy's agent weight: a fixed percentage of the server's configured weight, or `cpu` (the machine's idle CPU, as haproxy_agent). */
+const agentWeight = z
+  .union(
+    [
+      z.literal('cpu', { error: WEIGHT_TEXT }),
+      z.int({ error: WEIGHT_TEXT }).min(0, { error: WEIGHT_TEXT }).max(256, { error: WEIGHT_TEXT }),
+      z.string({ error: WEIGHT_TEXT }).regex(/^\s*\d{1,3}\s*%\s*$/, { error: WEIGHT_TEXT }),
+    ],
+    { error: WEIGHT_TEXT },
+  )
+  .transform((value) => (typeof value === 'string' && value !== 'cpu' ? Number.parseInt(value, 10) : value))
+  .refine((value) => value === 'cpu' || value <= 256, { error: WEIGHT_TEXT });
+
+/** HAProxy agent-check listener in the responder (src/agent/); absent: off. */
+export const agentSchema = z.strictObject({
+  host: nonEmptyString('a host name or address').default('0.0.0.0'),
+  port,
+  /** Whose verdict the agent reports: a pool of WEB.pools (checked in src/config/modelProblems.ts); absent: the base URL's. */
+  pool: safeName.optional(),
+  weight: agentWeight.default(100),
+  cpu_timeframe_ms: z
+    .int({ error: 'expected a whole number of milliseconds from 100 to 60000' })
+    .min(100, { error: 'expected a whole number of milliseconds from 100 to 60000' })
+    .max(60_000, { error: 'expected a whole number of milliseconds from 100 to 60000' })
+    .default(2000),
+});
+
 export const criterionSchema = z.strictObject({
   type: nonEmptyString('a criterion type'),
   query: z.unknown().optional(),
@@ -113,6 +141,7 @@ export const configSchema = z.strictObject({
   WatchMan: watchManSchema.prefault({}),
   probes: z.record(safeName, probeSchema, { error: 'expected a map of probes' }).default({}),
   categories: z.record(safeName, categorySchema, { error: 'expected a map of categories' }).default({}),
+  Agent: agentSchema.optional(),
 });
 
 export type Config = z.output<typeof configSchema>;
@@ -121,3 +150,4 @@ export type LogConfig = z.output<typeof logSchema>;
 export type WebConfig = z.output<typeof webSchema>;
 export type CategoryConfig = z.output<typeof categorySchema>;
 export type PoolConfig = z.output<typeof poolSchema>;
+export type AgentConfig = z.output<typeof agentSchema>;

@@ -75,6 +75,8 @@ export interface Verdict {
    * `status` is 200 exactly when this holds and nothing drains and no maintenance holds.
    */
   healthy: boolean;
+  /** Why the probes fail, in one line (undefined while `healthy`): the first counting probe by name and its reason, else the first sticky mark, else why nothing can be known. */
+  firstFailure: string | undefined;
   /** Until when (epoch ms) the same input with a later `now` gives this same verdict. */
   validUntil: number;
 }
@@ -116,7 +118,7 @@ export function verdict(input: VerdictInput, selection: Selection = {}): Verdict
   if (input.blocker !== undefined) {
     const blocked: ProbeStatus = { state: 'unknown', reason: input.blocker };
     const probes = names.map((name) => ({ name, model: model.probes.get(name)!, status: blocked, ack: undefined, counts: true }));
-    return { ...base, status: 503, body: boundedBody(header, [input.blocker]), dead: [], problems: [input.blocker], healthOk: false, probes, groups: [], drains: [], sticky: [], maint, healthy: false, validUntil };
+    return { ...base, status: 503, body: boundedBody(header, [input.blocker]), dead: [], problems: [input.blocker], healthOk: false, probes, groups: [], drains: [], sticky: [], maint, healthy: false, firstFailure: input.blocker, validUntil };
   }
 
   const acks = new Map<string, Mark>();
@@ -181,9 +183,11 @@ export function verdict(input: VerdictInput, selection: Selection = {}): Verdict
     ...failedGroups.filter((group) => group.resilient).map(groupText),
     ...sticky.map((mark) => `${mark.target ?? 'every category'} is sticky`),
   ];
+  const firstDead = verdicts.find((probe) => probe.counts);
+  const firstFailure = healthy ? undefined : firstDead ? `${firstDead.name}: ${firstDead.status.reason ?? firstDead.status.state}` : sticky[0] ? stickyText(sticky[0]) : 'a group fails';
   // A DC ack covers what the watcher saw fail (and drains, maintenance and sticky marks), never what nobody knows.
   const healthOk = status === 200 || (dcAck !== undefined && verdicts.every((probe) => !probe.counts || probe.status.state === 'down'));
-  return { ...base, status, body, dead, problems, healthOk, probes: verdicts, groups, drains, sticky, maint, healthy, validUntil };
+  return { ...base, status, body, dead, problems, healthOk, probes: verdicts, groups, drains, sticky, maint, healthy, firstFailure, validUntil };
 }
 
 function groupText(group: GroupVerdict): string {
