@@ -18,6 +18,13 @@ export function systemCpuTimes(): CpuTimes {
   return { idle, total };
 }
 
+/** The idle share (0–100, whole) of the CPU time between two readings; 0 when no time passed. */
+export function idlePercentBetween(before: CpuTimes, after: CpuTimes): number {
+  const total = after.total - before.total;
+  if (!(total > 0)) return 0;
+  return Math.min(100, Math.max(0, Math.round((100 * (after.idle - before.idle)) / total)));
+}
+
 /**
  * haproxy_agent's weight: the idle share of the machine's CPU over the last `timeframeMs`. It
  * blocks each answer for the timeframe; here the times are read every `timeframeMs` instead, so an
@@ -47,9 +54,7 @@ export class CpuIdleSampler {
 
   /** 0–100, whole: the idle share of the last timeframe. */
   idlePercent(): number {
-    const total = this.#latest.total - this.#previous.total;
-    if (!(total > 0)) return 0;
-    return Math.min(100, Math.max(0, Math.round((100 * (this.#latest.idle - this.#previous.idle)) / total)));
+    return idlePercentBetween(this.#previous, this.#latest);
   }
 
   stop(): void {

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { agentLine } from '../agent/agentLine.ts';
-import { systemCpuTimes, type CpuTimes } from '../agent/CpuIdleSampler.ts';
+import { idlePercentBetween, systemCpuTimes, type CpuTimes } from '../agent/CpuIdleSampler.ts';
 import { readConfig } from '../config/readConfig.ts';
 import { readMarks } from '../marks/readMarks.ts';
 import { healthModel } from '../verdict/healthModel.ts';
@@ -33,9 +33,7 @@ export async function agentCommand(configFile: string, options: { once?: boolean
     const read = deps.readCpu ?? systemCpuTimes;
     const before = read();
     await (deps.wait ?? sleep)(agent.cpu_timeframe_ms);
-    const after = read();
-    const total = after.total - before.total;
-    weight = total > 0 ? Math.min(100, Math.max(0, Math.round((100 * (after.idle - before.idle)) / total))) : 0;
+    weight = idlePercentBetween(before, read());
   }
   const model = healthModel(config, services.map((service) => service.name));
   const folder = config.WatchMan.probe_status_folder;
