@@ -24,6 +24,8 @@ const NEEDS: Need[] = [
   { command: 'dnsmasq', debian: 'dnsmasq', why: 'dns_probe is tested against a real DNS server', test: 'test -x /usr/sbin/dnsmasq' },
   { command: 'postgres', debian: 'postgresql', why: 'sql_probe is tested against a real PostgreSQL', test: 'ls /usr/lib/postgresql/*/bin/postgres' },
   { command: 'mariadbd', debian: 'mariadb-server', why: 'sql_probe is tested against a real MariaDB', test: 'test -x /usr/sbin/mariadbd' },
+  { command: 'haproxy', debian: 'haproxy', why: 'the HAProxy agent is tested against a real HAProxy', test: 'test -x /usr/sbin/haproxy' },
+  { command: 'systemd-socket-activate', debian: 'systemd', why: 'the HAProxy agent is tested on a socket handed over as systemd does' },
 ];
 
 const has = (need: Need): boolean => spawnSync('/bin/sh', ['-c', need.test ?? `command -v ${need.command}`], { stdio: 'ignore' }).status === 0;

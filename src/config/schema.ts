@@ -91,12 +91,14 @@ const agentWeight = z
     [
       z.literal('cpu', { error: WEIGHT_TEXT }),
       z.int({ error: WEIGHT_TEXT }).min(0, { error: WEIGHT_TEXT }).max(256, { error: WEIGHT_TEXT }),
-      z.string({ error: WEIGHT_TEXT }).regex(/^\s*\d{1,3}\s*%\s*$/, { error: WEIGHT_TEXT }),
+      z
+        .string({ error: WEIGHT_TEXT })
+        .regex(/^\s*\d{1,3}\s*%\s*$/, { error: WEIGHT_TEXT, abort: true })
+        .refine((text) => Number.parseInt(text, 10) <= 256, { error: WEIGHT_TEXT }),
     ],
     { error: WEIGHT_TEXT },
   )
-  .transform((value) => (typeof value === 'string' && value !== 'cpu' ? Number.parseInt(value, 10) : value))
-  .refine((value) => value === 'cpu' || value <= 256, { error: WEIGHT_TEXT });
+  .transform((value) => (typeof value === 'string' && value !== 'cpu' ? Number.parseInt(value, 10) : value));
 
 /** HAProxy agent-check listener in the responder (src/agent/); absent: off. */
 export const agentSchema = z.strictObject({

@@ -64,6 +64,27 @@ const cases: [string, string, string[]][] = [
       'config.yaml: probes.es-1.severity: expected 1 (critical), 2 or 3 (informational), got 4',
     ],
   ],
+  ['an Agent section: the HAProxy agent on', `WEB:\n  pools:\n    search: { path: /search, categories: [default] }\nAgent: { port: 9002, pool: search, weight: cpu }\nprobes:\n${probe('db')}`, []],
+  ['an Agent weight as "75%"', `Agent: { port: 9002, weight: "75%" }\nprobes:\n${probe('db')}`, []],
+  [
+    'an Agent pool that WEB.pools does not have, with a suggestion',
+    `WEB:\n  pools:\n    search: { path: /search, categories: [default] }\nAgent: { port: 9002, pool: serch }\nprobes:\n${probe('db')}`,
+    ['config.yaml: Agent.pool: unknown pool "serch" (did you mean "search"?); expected one of search (or no pool: the base URL\'s verdict)'],
+  ],
+  ['an Agent pool without any pool', `Agent: { port: 9002, pool: search }\nprobes:\n${probe('db')}`, ['config.yaml: Agent.pool: unknown pool "search"; WEB.pools has none (leave pool out for the base URL\'s verdict)']],
+  [
+    'bad Agent values, each with what was expected',
+    `Agent: { port: 70000, weight: 300, cpu_timeframe_ms: 5, hots: x }\nprobes:\n${probe('db')}`,
+    [
+      'config.yaml: Agent.port: expected a port number (1-65535), got 70000',
+      'config.yaml: Agent.weight: expected a percentage from 0 to 256 (e.g. 100 or "75%") or cpu, got 300',
+      'config.yaml: Agent.cpu_timeframe_ms: expected a whole number of milliseconds from 100 to 60000, got 5',
+      'config.yaml: Agent.hots: unknown key; expected one of host, port, pool, weight, cpu_timeframe_ms',
+    ],
+  ],
+  ['an Agent weight that is not a percentage', `Agent: { port: 9002, weight: "300%" }\nprobes:\n${probe('db')}`, ['config.yaml: Agent.weight: expected a percentage from 0 to 256 (e.g. 100 or "75%") or cpu, got "300%"']],
+  ['an Agent weight word other than cpu', `Agent: { port: 9002, weight: idle }\nprobes:\n${probe('db')}`, ['config.yaml: Agent.weight: expected a percentage from 0 to 256 (e.g. 100 or "75%") or cpu, got "idle"']],
+  ['an Agent without a port', `Agent: { weight: 50 }\nprobes:\n${probe('db')}`, ['config.yaml: Agent.port: missing, expected a port number (1-65535)']],
 ];
 
 for (const [name, yaml, expected] of cases) {
