@@ -4,7 +4,7 @@
  * node:http baseline, wrk — measures, prints a table and writes bench/results/latest.json.
  *
  *   npm run bench                          everything (about 14 minutes)
- *   npm run bench -- --only flood,lies     some sections: throughput, flood, detection, propagation, lies, scale, blackbox, exec, sql, health
+ *   npm run bench -- --only flood,lies     some sections: throughput, flood, detection, propagation, lies, scale, blackbox, exec, sql, health, agent
  *   npm run bench -- --quick               fewer rounds and shorter windows (a smoke test, not figures)
  */
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -15,6 +15,7 @@ import { ensureWrk } from './ensureWrk.ts';
 import { forkServer } from './forkServer.ts';
 import { formatTable, type Row } from './formatTable.ts';
 import { machineInfo } from './machineInfo.ts';
+import { measureAgent, type AgentResult } from './measureAgent.ts';
 import { measureBlackbox, type BlackboxResult } from './measureBlackbox.ts';
 import { measureDetection, type DetectionResult } from './measureDetection.ts';
 import { measureExec, type ExecResult } from './measureExec.ts';
@@ -31,9 +32,9 @@ import { startWrk, type WrkResult } from './runWrk.ts';
 import { killAllChildrenNow, stopAllChildren } from './spawnChild.ts';
 import { startDc } from './startDc.ts';
 import { TOKEN } from './startDeadpool.ts';
-import { round } from './stats.ts';
+import { median, round } from './stats.ts';
 
-const SECTIONS = ['throughput', 'flood', 'detection', 'propagation', 'lies', 'scale', 'blackbox', 'exec', 'sql', 'health'] as const;
+const SECTIONS = ['throughput', 'flood', 'detection', 'propagation', 'lies', 'scale', 'blackbox', 'exec', 'sql', 'health', 'agent'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const args = process.argv.slice(2);
@@ -65,6 +66,7 @@ const PLAN = quick
       exec: { probes: 100, periodS: 1, warmupS: 2, windowS: 5 },
       sql: { probes: 100, periodS: 1, warmupS: 2, windowS: 5 },
       health: { sizes: [1000], answerS: 4 },
+      agent: { rounds: 2, runS: 2, agentConcurrency: 16, wrkConnections: 32, flips: 4, agentInterMs: 200 },
     }
   : {
       rounds: 5,
@@ -84,6 +86,7 @@ const PLAN = quick
       exec: { probes: 100, periodS: 1, warmupS: 3, windowS: 15 },
       sql: { probes: 100, periodS: 1, warmupS: 3, windowS: 15 },
       health: { sizes: [1000, 10_000], answerS: 15 },
+      agent: { rounds: 5, runS: 5, agentConcurrency: 16, wrkConnections: 32, flips: 20, agentInterMs: 200 },
     };
 
 const CONNECTIONS = 32;
@@ -109,6 +112,7 @@ interface Results {
   exec?: ExecResult;
   sql?: SqlResult;
   health?: HealthResult;
+  agent?: AgentResult;
   /** The 1/5/15-minute load average as each of these sections started (the machine is shared). */
   loadAtStart: Record<string, number[]>;
   /** Sections that failed, with why: the others still ran. */
@@ -326,6 +330,16 @@ async function main(): Promise<void> {
     }
   }
 
+  if (wanted('agent')) {
+    await attempt('agent', async () => {
+      const a = PLAN.agent;
+      log(`agent: the HAProxy agent of the bench DC asked over fresh connections (${a.agentConcurrency} at once) while wrk floods the base URL (${a.wrkConnections} connections), ${a.rounds} alternating rounds of ${a.runS} s; then ${a.flips} backend failures timed to a real HAProxy's DOWN (agent-inter ${a.agentInterMs} ms) (${load('agent')})`);
+      results.agent = await measureAgent(a, log);
+      const r = results.agent;
+      log(`  agent ${r.medianAgentAnswersPerS} answers/s, p99 ${r.medianAgentP99Ms} ms (worst round ${r.worstAgentP99Ms} ms), ${r.agentErrors} errors; responder throughput with/without the agent load ${r.medianRatio}; HAProxy DOWN p50 ${r.failure.p50Ms} ms, p95 ${r.failure.p95Ms} ms, max ${r.failure.maxMs} ms, UP p50 ${r.failure.upP50Ms} ms, ${r.failure.missed} missed`);
+    });
+  }
+
   results.durationS = round((performance.now() - started) / 1000);
   results.table = table(results);
   const out = fileURLToPath(new URL('results/latest.json', import.meta.url));
@@ -423,6 +437,14 @@ function table(r: Results): Row[] {
     const what = `11. /__health, ${c.probes.toLocaleString('en')} probes, ${c.failing} failing`;
     rows.push({ measure: `${what}: answer p99 (p50; max) at ${c.rps} req/s, ${c.connections} conn`, value: `${ms(c.p99Ms)} (${ms(c.p50Ms)}; ${ms(c.maxMs)})`, target: '', pass: undefined });
     rows.push({ measure: `${what}: body, checks listed (not ok), all answers 200`, value: `${round(c.bodyBytes / 1000, 1)} KB, ${c.checks} (${c.checksNotOk}), ${c.requests - c.non2xx} of ${c.requests}`, target: `${c.probes} (${c.failing})`, pass: c.checks === c.probes && c.checksNotOk === c.failing && c.ok === (c.failing === 0) && c.non2xx === 0 && c.socketErrors === 0 });
+  }
+  if (r.agent) {
+    const a = r.agent;
+    const downTarget = PERIOD_MS + a.plan.agentInterMs + 100;
+    rows.push({ measure: `12. agent answers/s over fresh connections (${a.plan.agentConcurrency} at once) while wrk floods the base URL`, value: `${a.medianAgentAnswersPerS} (alone ${a.alone.answersPerS}), ${a.agentErrors} errors`, target: '0 errors', pass: a.agentErrors === 0 });
+    rows.push({ measure: '12. agent latency p99 (connect to close), same load', value: `${ms(a.medianAgentP99Ms)} (worst round ${ms(a.worstAgentP99Ms)}; alone ${ms(a.alone.p99Ms)})`, target: '', pass: undefined });
+    rows.push({ measure: '12. responder req/s with the agent flooded ÷ without (wrk, 32 conns)', value: `${a.medianRatio} (${median(a.rounds.map((x) => x.responderWithAgentRps))} / ${median(a.rounds.map((x) => x.responderAloneRps))} req/s), ${a.responderNon2xx} not 2xx`, target: '', pass: undefined });
+    rows.push({ measure: `12. backend failure → HAProxy DOWN, ${a.failure.downMs.length} flips, period 1 s, agent-inter ${a.plan.agentInterMs} ms: p50 / p95 / max`, value: `${ms(a.failure.p50Ms)} / ${ms(a.failure.p95Ms)} / ${ms(a.failure.maxMs)}`, target: `p95 ≤ ${downTarget} ms`, pass: a.failure.p95Ms <= downTarget && a.failure.missed === 0 });
   }
   for (const [section, message] of Object.entries(r.errors)) rows.push({ measure: `${section}: did not complete`, value: message.slice(0, 80), target: '', pass: false });
   return rows;

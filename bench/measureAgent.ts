@@ -1,0 +1,140 @@
+import { startHaproxy, type Haproxy, type ServerStat } from '../test/helpers/haproxy.ts';
+import { freePort } from '../test/helpers/responderClient.ts';
+import { alternate } from './alternate.ts';
+import { hammerAgent, type AgentLoadResult } from './hammerAgent.ts';
+import { runWrk, type WrkResult } from './runWrk.ts';
+import { startDc, type Dc } from './startDc.ts';
+import { TOKEN } from './startDeadpool.ts';
+import { median, quantile, randomBetween, round, sleep } from './stats.ts';
+
+export interface AgentPlan {
+  rounds: number;
+  runS: number;
+  /** Fresh connections to the agent at once. */
+  agentConcurrency: number;
+  /** wrk's connections to the responder (Cloudflare's side, as a flood). */
+  wrkConnections: number;
+  flips: number;
+  agentInterMs: number;
+}
+
+export interface AgentResult {
+  plan: AgentPlan;
+  /** The agent under load with nothing else asking the responder. */
+  alone: AgentLoadResult;
+  rounds: { responderAloneRps: number; responderWithAgentRps: number; ratio: number; agent: AgentLoadResult; responderCpuWithAgent?: number }[];
+  /** Responder requests/s while the agent is hammered ÷ without: what the agent costs the Cloudflare answers. */
+  medianRatio: number;
+  medianAgentAnswersPerS: number;
+  medianAgentP99Ms: number;
+  worstAgentP99Ms: number;
+  agentErrors: number;
+  responderNon2xx: number;
+  /** Backend failure → HAProxy shows the server DOWN, and recovery → UP again (agent-up), in ms. */
+  failure: { downMs: number[]; upMs: number[]; responderDownMs: number[]; p50Ms: number; p95Ms: number; maxMs: number; upP50Ms: number; missed: number };
+}
+
+const isDown = (s: ServerStat): boolean => (s['status'] ?? '').startsWith('DOWN');
+const isAgentUp = (s: ServerStat): boolean => s['status'] === 'UP' && s['last_agt'] === 'via agent : up';
+
+/** Polls HAProxy's stats socket until `ok`; resolves with performance.now() of the first answer that shows it. */
+async function seen(haproxy: Haproxy, ok: (s: ServerStat) => boolean, timeoutMs: number): Promise<number | undefined> {
+  const deadline = performance.now() + timeoutMs;
+  while (performance.now() < deadline) {
+    const stat = await haproxy.stat();
+    if (ok(stat)) return performance.now();
+    await sleep(2);
+  }
+  return undefined;
+}
+
+/**
+ * Issue 12's agent figures, on the bench DC (4 url probes at 1 s, fall = rise = 1) with an agent:
+ * the agent's answers/s and latency over fresh connections while wrk floods the responder's base
+ * URL, the responder's throughput with and without that agent load (alternating rounds), and the
+ * time from a backend failure to a real HAProxy (agent-inter as planned) marking the server DOWN.
+ */
+export async function measureAgent(plan: AgentPlan, log: (line: string) => void): Promise<AgentResult> {
+  const agentPort = await freePort();
+  const dc: Dc = await startDc({ sections: `Agent: { host: 127.0.0.1, port: ${agentPort}, weight: 100 }\n` });
+  let haproxy: Haproxy | undefined;
+  try {
+    const responderUrl = `${dc.deadpool.origin}/`;
+    const webPid = dc.deadpool.web!.pid;
+    const headers = [`Authorization: Bearer ${TOKEN}`];
+    await hammerAgent(agentPort, plan.agentConcurrency, 1000);
+    const alone = await hammerAgent(agentPort, plan.agentConcurrency, plan.runS * 1000);
+    log(`  agent alone: ${alone.answersPerS} answers/s, p50 ${alone.p50Ms} ms, p99 ${alone.p99Ms} ms, ${alone.errors} errors`);
+    await runWrk({ url: responderUrl, connections: plan.wrkConnections, durationS: 2, headers });
+    const pairs = await alternate<{ wrk: WrkResult; agent: AgentLoadResult | undefined }>(
+      plan.rounds,
+      async () => ({ wrk: await runWrk({ url: responderUrl, connections: plan.wrkConnections, durationS: plan.runS, headers, serverPid: webPid }), agent: undefined }),
+      async () => {
+        const wrk = runWrk({ url: responderUrl, connections: plan.wrkConnections, durationS: plan.runS, headers, serverPid: webPid });
+        const agent = await hammerAgent(agentPort, plan.agentConcurrency, plan.runS * 1000);
+        return { wrk: await wrk, agent };
+      },
+    );
+    const rounds = pairs.map(({ a, b }) => ({
+      responderAloneRps: round(a.wrk.requestsPerS),
+      responderWithAgentRps: round(b.wrk.requestsPerS),
+      ratio: round(b.wrk.requestsPerS / a.wrk.requestsPerS, 3),
+      agent: b.agent!,
+      ...(b.wrk.serverCpuPercent === undefined ? {} : { responderCpuWithAgent: b.wrk.serverCpuPercent }),
+    }));
+    for (const r of rounds) log(`  round: responder ${r.responderAloneRps} → ${r.responderWithAgentRps} req/s (${r.ratio}) with the agent at ${r.agent.answersPerS} answers/s, p99 ${r.agent.p99Ms} ms`);
+    const responderNon2xx = pairs.reduce((sum, { a, b }) => sum + a.wrk.statusErrors + b.wrk.statusErrors, 0);
+
+    haproxy = await startHaproxy({ dir: dc.deadpool.dir, backendPort: dc.backend.port, agentPort, agentInterMs: plan.agentInterMs });
+    if ((await seen(haproxy, isAgentUp, 20_000)) === undefined) throw new Error(`HAProxy never showed the server UP from the agent: ${JSON.stringify(await haproxy.stat())}`);
+    const downMs: number[] = [];
+    const upMs: number[] = [];
+    const responderDownMs: number[] = [];
+    let missed = 0;
+    const poller = dc.poll(2);
+    try {
+      for (let i = 0; i < plan.flips; i++) {
+        await sleep(randomBetween(300, 1300));
+        const failedAt = await dc.setHealthy(false);
+        const responder = poller.next((a) => a.status === 503 && a.sentAt >= failedAt, 15_000).then((a) => a.at - failedAt, () => undefined);
+        const down = await seen(haproxy, isDown, 15_000);
+        const answered = await responder;
+        if (down === undefined) missed++;
+        else downMs.push(round(down - failedAt, 1));
+        if (answered !== undefined) responderDownMs.push(round(answered, 1));
+        await sleep(randomBetween(300, 1300));
+        const healedAt = await dc.setHealthy(true);
+        const up = await seen(haproxy, isAgentUp, 15_000);
+        if (up === undefined) missed++;
+        else upMs.push(round(up - healedAt, 1));
+      }
+    } finally {
+      await poller.stop();
+    }
+    log(`  HAProxy DOWN after a backend failure: ${downMs.join(', ')} ms (responder 503 after ${responderDownMs.join(', ')} ms); UP after recovery: ${upMs.join(', ')} ms`);
+    return {
+      plan,
+      alone,
+      rounds,
+      medianRatio: round(median(rounds.map((r) => r.ratio)), 3),
+      medianAgentAnswersPerS: round(median(rounds.map((r) => r.agent.answersPerS))),
+      medianAgentP99Ms: round(median(rounds.map((r) => r.agent.p99Ms)), 2),
+      worstAgentP99Ms: round(Math.max(...rounds.map((r) => r.agent.p99Ms)), 2),
+      agentErrors: alone.errors + rounds.reduce((sum, r) => sum + r.agent.errors, 0),
+      responderNon2xx,
+      failure: {
+        downMs,
+        upMs,
+        responderDownMs,
+        p50Ms: round(quantile(downMs, 0.5), 1),
+        p95Ms: round(quantile(downMs, 0.95), 1),
+        maxMs: round(Math.max(...downMs), 1),
+        upP50Ms: round(quantile(upMs, 0.5), 1),
+        missed,
+      },
+    };
+  } finally {
+    await haproxy?.stop();
+    await dc.stop();
+  }
+}
