@@ -1,5 +1,5 @@
 import net from 'node:net';
-import { quantile, round } from './stats.ts';
+import { quantile, round, sleep } from './stats.ts';
 
 export interface AgentLoadResult {
   answers: number;
@@ -30,15 +30,20 @@ function askOnce(port: number): Promise<string> {
 
 /**
  * What many HAProxy processes asking at once cost: `concurrency` loops, each opening a fresh
- * connection to the agent, reading its line to the close, and starting over, for `durationMs`.
+ * connection to the agent, reading its line to the close, and starting over, for `durationMs`;
+ * as fast as they can, or at about `ratePerS` answers/s in all (each loop starts its next
+ * connection `concurrency / ratePerS` s after its last one started).
  */
-export async function hammerAgent(port: number, concurrency: number, durationMs: number): Promise<AgentLoadResult> {
+export async function hammerAgent(port: number, concurrency: number, durationMs: number, ratePerS?: number): Promise<AgentLoadResult> {
   const latencies: number[] = [];
   const lines: Record<string, number> = {};
   let errors = 0;
   const started = performance.now();
   const deadline = started + durationMs;
   const loop = async (): Promise<void> => {
+    const gapMs = ratePerS === undefined ? 0 : (1000 * concurrency) / ratePerS;
+    // Spread the loops' starts over one gap, so a fixed rate is not a burst every gap.
+    if (gapMs > 0) await sleep(Math.random() * gapMs);
     while (performance.now() < deadline) {
       const at = performance.now();
       try {
@@ -50,6 +55,7 @@ export async function hammerAgent(port: number, concurrency: number, durationMs:
       } catch {
         errors++;
       }
+      if (gapMs > 0) await sleep(at + gapMs - performance.now());
     }
   };
   await Promise.all(Array.from({ length: concurrency }, loop));

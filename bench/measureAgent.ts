@@ -2,6 +2,7 @@ import { startHaproxy, type Haproxy, type ServerStat } from '../test/helpers/hap
 import { freePort } from '../test/helpers/responderClient.ts';
 import { alternate } from './alternate.ts';
 import { hammerAgent, type AgentLoadResult } from './hammerAgent.ts';
+import { readProcStats } from './readProcStats.ts';
 import { runWrk, type WrkResult } from './runWrk.ts';
 import { startDc, type Dc } from './startDc.ts';
 import { TOKEN } from './startDeadpool.ts';
@@ -16,12 +17,18 @@ export interface AgentPlan {
   wrkConnections: number;
   flips: number;
   agentInterMs: number;
+  /** The agent load at a steady rate (answers/s), for the responder's throughput ratio at a busy but real load. */
+  steadyRatePerS: number;
 }
 
 export interface AgentResult {
   plan: AgentPlan;
   /** The agent under load with nothing else asking the responder. */
   alone: AgentLoadResult;
+  /** The responder's CPU time per agent answer during `alone` (µs): what one answer costs it. */
+  responderCpuUsPerAnswer: number;
+  /** wrk alone against wrk with the agent asked `steadyRatePerS` times a second. */
+  steady: { rounds: { responderAloneRps: number; responderWithAgentRps: number; ratio: number; agent: AgentLoadResult }[]; medianRatio: number; medianAgentP99Ms: number };
   rounds: { responderAloneRps: number; responderWithAgentRps: number; ratio: number; agent: AgentLoadResult; responderCpuWithAgent?: number }[];
   /** Responder requests/s while the agent is hammered ÷ without: what the agent costs the Cloudflare answers. */
   medianRatio: number;
@@ -63,8 +70,10 @@ export async function measureAgent(plan: AgentPlan, log: (line: string) => void)
     const webPid = dc.deadpool.web!.pid;
     const headers = [`Authorization: Bearer ${TOKEN}`];
     await hammerAgent(agentPort, plan.agentConcurrency, 1000);
+    const cpuBefore = readProcStats(webPid).cpuSeconds;
     const alone = await hammerAgent(agentPort, plan.agentConcurrency, plan.runS * 1000);
-    log(`  agent alone: ${alone.answersPerS} answers/s, p50 ${alone.p50Ms} ms, p99 ${alone.p99Ms} ms, ${alone.errors} errors`);
+    const responderCpuUsPerAnswer = round(((readProcStats(webPid).cpuSeconds - cpuBefore) * 1e6) / alone.answers, 1);
+    log(`  agent alone: ${alone.answersPerS} answers/s, p50 ${alone.p50Ms} ms, p99 ${alone.p99Ms} ms, ${alone.errors} errors; the responder's CPU per answer ${responderCpuUsPerAnswer} µs`);
     await runWrk({ url: responderUrl, connections: plan.wrkConnections, durationS: 2, headers });
     const pairs = await alternate<{ wrk: WrkResult; agent: AgentLoadResult | undefined }>(
       plan.rounds,
@@ -83,7 +92,24 @@ export async function measureAgent(plan: AgentPlan, log: (line: string) => void)
       ...(b.wrk.serverCpuPercent === undefined ? {} : { responderCpuWithAgent: b.wrk.serverCpuPercent }),
     }));
     for (const r of rounds) log(`  round: responder ${r.responderAloneRps} → ${r.responderWithAgentRps} req/s (${r.ratio}) with the agent at ${r.agent.answersPerS} answers/s, p99 ${r.agent.p99Ms} ms`);
-    const responderNon2xx = pairs.reduce((sum, { a, b }) => sum + a.wrk.statusErrors + b.wrk.statusErrors, 0);
+    const steadyPairs = await alternate<{ wrk: WrkResult; agent: AgentLoadResult | undefined }>(
+      plan.rounds,
+      async () => ({ wrk: await runWrk({ url: responderUrl, connections: plan.wrkConnections, durationS: plan.runS, headers }), agent: undefined }),
+      async () => {
+        const wrk = runWrk({ url: responderUrl, connections: plan.wrkConnections, durationS: plan.runS, headers });
+        const agent = await hammerAgent(agentPort, plan.agentConcurrency, plan.runS * 1000, plan.steadyRatePerS);
+        return { wrk: await wrk, agent };
+      },
+    );
+    const steadyRounds = steadyPairs.map(({ a, b }) => ({
+      responderAloneRps: round(a.wrk.requestsPerS),
+      responderWithAgentRps: round(b.wrk.requestsPerS),
+      ratio: round(b.wrk.requestsPerS / a.wrk.requestsPerS, 3),
+      agent: b.agent!,
+    }));
+    for (const r of steadyRounds) log(`  steady round: responder ${r.responderAloneRps} → ${r.responderWithAgentRps} req/s (${r.ratio}) with the agent at ${r.agent.answersPerS} answers/s, p99 ${r.agent.p99Ms} ms`);
+    const steady = { rounds: steadyRounds, medianRatio: round(median(steadyRounds.map((r) => r.ratio)), 3), medianAgentP99Ms: round(median(steadyRounds.map((r) => r.agent.p99Ms)), 2) };
+    const responderNon2xx = [...pairs, ...steadyPairs].reduce((sum, { a, b }) => sum + a.wrk.statusErrors + b.wrk.statusErrors, 0);
 
     haproxy = await startHaproxy({ dir: dc.deadpool.dir, backendPort: dc.backend.port, agentPort, agentInterMs: plan.agentInterMs });
     if ((await seen(haproxy, isAgentUp, 20_000)) === undefined) throw new Error(`HAProxy never showed the server UP from the agent: ${JSON.stringify(await haproxy.stat())}`);
@@ -120,7 +146,9 @@ export async function measureAgent(plan: AgentPlan, log: (line: string) => void)
       medianAgentAnswersPerS: round(median(rounds.map((r) => r.agent.answersPerS))),
       medianAgentP99Ms: round(median(rounds.map((r) => r.agent.p99Ms)), 2),
       worstAgentP99Ms: round(Math.max(...rounds.map((r) => r.agent.p99Ms)), 2),
-      agentErrors: alone.errors + rounds.reduce((sum, r) => sum + r.agent.errors, 0),
+      agentErrors: alone.errors + [...rounds, ...steadyRounds].reduce((sum, r) => sum + r.agent.errors, 0),
+      responderCpuUsPerAnswer,
+      steady,
       responderNon2xx,
       failure: {
         downMs,

@@ -66,7 +66,7 @@ const PLAN = quick
       exec: { probes: 100, periodS: 1, warmupS: 2, windowS: 5 },
       sql: { probes: 100, periodS: 1, warmupS: 2, windowS: 5 },
       health: { sizes: [1000], answerS: 4 },
-      agent: { rounds: 2, runS: 2, agentConcurrency: 16, wrkConnections: 32, flips: 4, agentInterMs: 200 },
+      agent: { rounds: 2, runS: 2, agentConcurrency: 16, wrkConnections: 32, flips: 4, agentInterMs: 200, steadyRatePerS: 100 },
     }
   : {
       rounds: 5,
@@ -86,7 +86,7 @@ const PLAN = quick
       exec: { probes: 100, periodS: 1, warmupS: 3, windowS: 15 },
       sql: { probes: 100, periodS: 1, warmupS: 3, windowS: 15 },
       health: { sizes: [1000, 10_000], answerS: 15 },
-      agent: { rounds: 5, runS: 5, agentConcurrency: 16, wrkConnections: 32, flips: 20, agentInterMs: 200 },
+      agent: { rounds: 5, runS: 5, agentConcurrency: 16, wrkConnections: 32, flips: 20, agentInterMs: 200, steadyRatePerS: 100 },
     };
 
 const CONNECTIONS = 32;
@@ -444,6 +444,8 @@ function table(r: Results): Row[] {
     rows.push({ measure: `12. agent answers/s over fresh connections (${a.plan.agentConcurrency} at once) while wrk floods the base URL`, value: `${a.medianAgentAnswersPerS} (alone ${a.alone.answersPerS}), ${a.agentErrors} errors`, target: '0 errors', pass: a.agentErrors === 0 });
     rows.push({ measure: '12. agent latency p99 (connect to close), same load', value: `${ms(a.medianAgentP99Ms)} (worst round ${ms(a.worstAgentP99Ms)}; alone ${ms(a.alone.p99Ms)})`, target: '', pass: undefined });
     rows.push({ measure: '12. responder req/s with the agent flooded ÷ without (wrk, 32 conns)', value: `${a.medianRatio} (${median(a.rounds.map((x) => x.responderWithAgentRps))} / ${median(a.rounds.map((x) => x.responderAloneRps))} req/s), ${a.responderNon2xx} not 2xx`, target: '', pass: undefined });
+    rows.push({ measure: `12. responder req/s with the agent at ${a.plan.steadyRatePerS} answers/s ÷ without (agent p99 then)`, value: `${a.steady.medianRatio} (agent p99 ${ms(a.steady.medianAgentP99Ms)})`, target: '≥ 0.95', pass: a.steady.medianRatio >= 0.95 });
+    rows.push({ measure: "12. the responder's CPU per agent answer (agent flooded, no wrk)", value: `${a.responderCpuUsPerAnswer} µs`, target: '', pass: undefined });
     rows.push({ measure: `12. backend failure → HAProxy DOWN, ${a.failure.downMs.length} flips, period 1 s, agent-inter ${a.plan.agentInterMs} ms: p50 / p95 / max`, value: `${ms(a.failure.p50Ms)} / ${ms(a.failure.p95Ms)} / ${ms(a.failure.maxMs)}`, target: `p95 ≤ ${downTarget} ms`, pass: a.failure.p95Ms <= downTarget && a.failure.missed === 0 });
   }
   for (const [section, message] of Object.entries(r.errors)) rows.push({ measure: `${section}: did not complete`, value: message.slice(0, 80), target: '', pass: false });
