@@ -1,6 +1,7 @@
 import { startHaproxy, type Haproxy, type ServerStat } from '../test/helpers/haproxy.ts';
 import { freePort } from '../test/helpers/responderClient.ts';
 import { alternate } from './alternate.ts';
+import { forkServer } from './forkServer.ts';
 import { hammerAgent, type AgentLoadResult } from './hammerAgent.ts';
 import { readProcStats } from './readProcStats.ts';
 import { runWrk, type WrkResult } from './runWrk.ts';
@@ -23,10 +24,15 @@ export interface AgentPlan {
 
 export interface AgentResult {
   plan: AgentPlan;
-  /** The agent under load with nothing else asking the responder. */
+  /** The agent under load with nothing else asking the responder (the median round of `vsBare`). */
   alone: AgentLoadResult;
-  /** The responder's CPU time per agent answer during `alone` (µs): what one answer costs it. */
+  /** The agent flooded alone against a bare node:net server answering a constant line (bareLineServer.ts), alternating rounds. */
+  vsBare: { agentPerS: number; barePerS: number; ratio: number; agentCpuUsPerAnswer: number; bareCpuUsPerAnswer: number }[];
+  /** Median of the rounds' agent ÷ bare answers/s. */
+  bareRatio: number;
+  /** The responder's CPU time per agent answer (µs), its other work (polls of the flag folder) included, and the bare server's. */
   responderCpuUsPerAnswer: number;
+  bareCpuUsPerAnswer: number;
   /** wrk alone against wrk with the agent asked `steadyRatePerS` times a second. */
   steady: { rounds: { responderAloneRps: number; responderWithAgentRps: number; ratio: number; agent: AgentLoadResult }[]; medianRatio: number; medianAgentP99Ms: number };
   rounds: { responderAloneRps: number; responderWithAgentRps: number; ratio: number; agent: AgentLoadResult; responderCpuWithAgent?: number }[];
@@ -69,11 +75,27 @@ export async function measureAgent(plan: AgentPlan, log: (line: string) => void)
     const responderUrl = `${dc.deadpool.origin}/`;
     const webPid = dc.deadpool.web!.pid;
     const headers = [`Authorization: Bearer ${TOKEN}`];
-    await hammerAgent(agentPort, plan.agentConcurrency, 1000);
-    const cpuBefore = readProcStats(webPid).cpuSeconds;
-    const alone = await hammerAgent(agentPort, plan.agentConcurrency, plan.runS * 1000);
-    const responderCpuUsPerAnswer = round(((readProcStats(webPid).cpuSeconds - cpuBefore) * 1e6) / alone.answers, 1);
-    log(`  agent alone: ${alone.answersPerS} answers/s, p50 ${alone.p50Ms} ms, p99 ${alone.p99Ms} ms, ${alone.errors} errors; the responder's CPU per answer ${responderCpuUsPerAnswer} µs`);
+    const bare = await forkServer('bareLineServer.ts');
+    const flood = async (port: number, pid: number): Promise<{ load: AgentLoadResult; cpuUsPerAnswer: number }> => {
+      const before = readProcStats(pid).cpuSeconds;
+      const load = await hammerAgent(port, plan.agentConcurrency, plan.runS * 1000);
+      return { load, cpuUsPerAnswer: round(((readProcStats(pid).cpuSeconds - before) * 1e6) / Math.max(1, load.answers), 1) };
+    };
+    let againstBare;
+    try {
+      await hammerAgent(agentPort, plan.agentConcurrency, 1000);
+      await hammerAgent(bare.port, plan.agentConcurrency, 1000);
+      againstBare = await alternate(plan.rounds, () => flood(agentPort, webPid), () => flood(bare.port, bare.child.pid));
+    } finally {
+      await bare.child.stop();
+    }
+    const vsBare = againstBare.map(({ a, b }) => ({ agentPerS: a.load.answersPerS, barePerS: b.load.answersPerS, ratio: round(a.load.answersPerS / b.load.answersPerS, 3), agentCpuUsPerAnswer: a.cpuUsPerAnswer, bareCpuUsPerAnswer: b.cpuUsPerAnswer }));
+    for (const r of vsBare) log(`  agent alone vs a bare node:net server: ${r.agentPerS} vs ${r.barePerS} answers/s (${r.ratio}); CPU per answer ${r.agentCpuUsPerAnswer} vs ${r.bareCpuUsPerAnswer} µs`);
+    const middle = [...againstBare].sort((x, y) => x.a.load.answersPerS - y.a.load.answersPerS)[againstBare.length >> 1]!;
+    const alone = middle.a.load;
+    const responderCpuUsPerAnswer = round(median(vsBare.map((r) => r.agentCpuUsPerAnswer)), 1);
+    const bareCpuUsPerAnswer = round(median(vsBare.map((r) => r.bareCpuUsPerAnswer)), 1);
+    const bareRatio = round(median(vsBare.map((r) => r.ratio)), 3);
     await runWrk({ url: responderUrl, connections: plan.wrkConnections, durationS: 2, headers });
     const pairs = await alternate<{ wrk: WrkResult; agent: AgentLoadResult | undefined }>(
       plan.rounds,
@@ -146,8 +168,11 @@ export async function measureAgent(plan: AgentPlan, log: (line: string) => void)
       medianAgentAnswersPerS: round(median(rounds.map((r) => r.agent.answersPerS))),
       medianAgentP99Ms: round(median(rounds.map((r) => r.agent.p99Ms)), 2),
       worstAgentP99Ms: round(Math.max(...rounds.map((r) => r.agent.p99Ms)), 2),
-      agentErrors: alone.errors + [...rounds, ...steadyRounds].reduce((sum, r) => sum + r.agent.errors, 0),
+      agentErrors: againstBare.reduce((sum, { a }) => sum + a.load.errors, 0) + [...rounds, ...steadyRounds].reduce((sum, r) => sum + r.agent.errors, 0),
+      vsBare,
+      bareRatio,
       responderCpuUsPerAnswer,
+      bareCpuUsPerAnswer,
       steady,
       responderNon2xx,
       failure: {
