@@ -1,4 +1,4 @@
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { chown, readFile, writeFile } from 'node:fs/promises';
 import { startPair } from '../helpers/deadpoolPair.ts';
 import { runDeadpool } from '../helpers/deadpoolProcess.ts';
@@ -30,7 +30,8 @@ async function until(haproxy: Haproxy, what: string, ok: (stat: ServerStat) => b
   );
 }
 
-test('a real HAProxy follows the agent: DOWN and UP as a probe fails and recovers, DOWN for a silent watcher, DRAIN, MAINT, and the weight', async (t) => {
+/** A watcher and responder with the agent on (period 0.2 s, a url_probe of a backend the test flips), a real HAProxy asking it every 200 ms. */
+async function setup(t: ExecutionContext) {
   const backend = await startToggleBackend();
   t.teardown(() => backend.close());
   const agentPort = await freePort();
@@ -40,15 +41,17 @@ test('a real HAProxy follows the agent: DOWN and UP as a probe fails and recover
   });
   const haproxy = await startHaproxy({ dir: pair.dir, backendPort: Number(new URL(backend.url).port), agentPort, agentInterMs: 200 });
   t.teardown(() => haproxy.stop());
-  const asUser = pair.user ? { user: pair.user } : {};
   const deadpool = async (...args: string[]) => {
-    const result = await runDeadpool([...args, '-c', pair.config], asUser);
+    const result = await runDeadpool([...args, '-c', pair.config], pair.user ? { user: pair.user } : {});
     t.is(result.code, 0, `deadpool ${args.join(' ')}: ${result.stderr}`);
   };
-
   await waitFor(async () => (await pair.ask('/')).status === 200, CHANGE_MS, 'the responder to answer 200');
   await until(haproxy, 'UP at weight 100', (s) => agentUp(s) && s['weight'] === '100');
+  return { backend, pair, haproxy, deadpool };
+}
 
+test('a real HAProxy marks the server DOWN and UP as a url_probe fails and recovers, and DOWN while the watcher is stopped', async (t) => {
+  const { backend, pair, haproxy } = await setup(t);
   backend.setHealthy(false);
   const down = await until(haproxy, 'DOWN', (s) => s['status']!.startsWith('DOWN'));
   t.regex(down['last_agt']!, /down \(elastic: /, 'the agent names the failing probe');
@@ -61,7 +64,10 @@ test('a real HAProxy follows the agent: DOWN and UP as a probe fails and recover
   t.regex(stale['last_agt']!, /no result from the watcher/);
   pair.watcher!.child.kill('SIGCONT');
   await until(haproxy, 'UP once the watcher is back', agentUp);
+});
 
+test('a real HAProxy shows DRAIN and MAINT as deadpool drain and deadpool maint take the DC out, while Cloudflare gets 503 with the reason', async (t) => {
+  const { pair, haproxy, deadpool } = await setup(t);
   await deadpool('drain', '--reason', 'moving racks');
   await until(haproxy, 'DRAIN', (s) => s['status']!.startsWith('DRAIN'));
   await deadpool('maint', '--reason', 'new switches', '--for', '1h');
@@ -78,13 +84,17 @@ test('a real HAProxy follows the agent: DOWN and UP as a probe fails and recover
   await until(haproxy, 'DRAIN once maintenance ends (still drained)', (s) => s['status']!.startsWith('DRAIN'));
   await deadpool('undrain');
   await until(haproxy, 'UP once undrained', (s) => agentUp(s) && s['weight'] === '100');
+  t.is((await pair.ask('/')).status, 200);
+});
 
-  // The weight follows Agent.weight on a live reload.
+test('a real HAProxy takes the weight from Agent.weight, and follows a live reload of it', async (t) => {
+  const { pair, haproxy } = await setup(t);
   const text = await readFile(pair.config, 'utf8');
   await writeFile(pair.config, text.replace('weight: 100', 'weight: "40%"'));
   if (pair.user) await chown(pair.config, pair.user.uid, pair.user.gid);
-  await until(haproxy, 'weight 40', (s) => agentUp(s) && s['weight'] === '40');
-  t.is((await pair.ask('/')).status, 200);
+  const reweighted = await until(haproxy, 'weight 40', (s) => agentUp(s) && s['weight'] === '40');
+  t.is(reweighted['status'], 'UP');
+  t.is((await pair.ask('/')).status, 200, 'the weight is the agent\'s alone: the answer does not change');
 });
 
 test('weight: cpu: HAProxy gets the idle CPU of the machine as the weight, and it falls when every core is busy', async (t) => {
