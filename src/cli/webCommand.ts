@@ -1,6 +1,6 @@
 import path from 'node:path';
-import { agentAnswers, type AgentAnswers } from '../agent/agentAnswers.ts';
-import { startAgentServer, type AgentServer } from '../agent/startAgentServer.ts';
+import { startAgent } from '../agent/startAgent.ts';
+import type { AgentServer } from '../agent/startAgentServer.ts';
 import { systemClock } from '../clock/Clock.ts';
 import { LiveConfig } from '../config/LiveConfig.ts';
 import { readConfig } from '../config/readConfig.ts';
@@ -91,33 +91,21 @@ export async function webCommand(configFile: string, io: CommandIO): Promise<Exi
   const app = createApp({ ...sources, verdicts, forced, getWebConfig: () => live.current.config.WEB, getToken: () => access.token, onUnauthorized: (remote) => unauthorized.add(remote), logger: log });
   let changes: { close(): void } | undefined;
   let markChanges: { close(): void } | undefined;
-  let agent: { answers: AgentAnswers; server: AgentServer } | undefined;
+  let agent: AgentServer | undefined;
   const shutdown = (): Promise<unknown> => {
     changes?.close();
     markChanges?.close();
-    agent?.answers.close();
     unauthorized.close();
-    return Promise.all([flags.close(), heartbeat.close(), marks.close(), live.close(), agent?.server.close()]);
+    return Promise.all([flags.close(), heartbeat.close(), marks.close(), live.close(), agent?.close()]);
   };
   let server;
   try {
     server = await startServer(app, { host: config.WEB.host, port: config.WEB.port, closeGraceMs: 1000 });
     if (config.Agent !== undefined) {
       const first = config.Agent;
-      // A reload that removes Agent keeps the listener (restartNeeded warns): it goes on answering for the config it started with.
-      const answers = agentAnswers({ verdicts, getAgent: () => live.current.config.Agent ?? first, clock: systemClock });
-      try {
-        // Socket activation (an fd named "agent") goes here as `listen: { fd }` instead of the address.
-        const agentServer = await startAgentServer({
-          listen: { host: first.host, port: first.port },
-          line: answers.line,
-          onError: (error) => log.error(`HAProxy agent answer failed: ${error instanceof Error ? error.message : String(error)}`, { component: 'agent' }),
-        });
-        agent = { answers, server: agentServer };
-      } catch (error) {
-        answers.close();
-        throw error;
-      }
+      // A reload that removes Agent keeps the listener (restartNeeded warns): it answers for the config it started with.
+      // Socket activation (an fd named "agent") plugs in here as `listen: { fd }`.
+      agent = await startAgent({ agent: first, getAgent: () => live.current.config.Agent ?? first, verdicts, clock: systemClock, logger: log });
     }
   } catch (error) {
     await Promise.all([shutdown(), server?.close()]);
@@ -134,7 +122,7 @@ export async function webCommand(configFile: string, io: CommandIO): Promise<Exi
   await live.start();
   log.info(`answering on http://${config.WEB.host}:${server.address.port}${config.WEB.base_url} for ${currentModel().probes.size} enabled probe(s)${poolsText(currentModel())}; flags in ${folder}`);
   if (agent && config.Agent) {
-    log.info(`HAProxy agent answering on ${config.Agent.host}:${agent.server.address.port} for ${config.Agent.pool === undefined ? 'the base URL' : `pool ${config.Agent.pool}`}, weight ${config.Agent.weight === 'cpu' ? `the idle CPU over ${config.Agent.cpu_timeframe_ms} ms` : `${config.Agent.weight}%`}`);
+    log.info(`HAProxy agent answering on ${config.Agent.host}:${agent.address.port} for ${config.Agent.pool === undefined ? 'the base URL' : `pool ${config.Agent.pool}`}, weight ${config.Agent.weight === 'cpu' ? `the idle CPU over ${config.Agent.cpu_timeframe_ms} ms` : `${config.Agent.weight}%`}`);
   }
   io.ready?.();
   await stop;
