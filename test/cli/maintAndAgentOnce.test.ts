@@ -1,21 +1,23 @@
 import test from 'ava';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
+import net from 'node:net';
 import path from 'node:path';
 import type { CommandIO } from '../../src/cli/CommandIO.ts';
 import { main } from '../../src/cli/main.ts';
 import { STATE_FILE, STATE_VERSION } from '../../src/flag-store/watcherState.ts';
+import { freePort } from '../helpers/responderClient.ts';
 
 const NOW = Date.UTC(2030, 0, 31, 12, 0, 0);
 
 /** The CLI in-process on a flag folder whose watcher is fresh and runs es-1 and db; `agent` is the Agent section. */
-async function setup(t: { teardown(fn: () => Promise<void>): void }, agent = '') {
+async function setup(t: { teardown(fn: () => Promise<void>): void }, agent = '', web = '') {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'deadpool-maint-'));
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   const config = path.join(dir, 'config.yaml');
   await writeFile(
     config,
-    `WEB: { name: DC-1, pools: { search: { path: /search, categories: [search] } } }
+    `WEB: { ${web}name: DC-1, pools: { search: { path: /search, categories: [search] } } }
 WatchMan: { probe_status_folder: flags }
 categories: { search: {} }
 ${agent}probes:
@@ -106,4 +108,23 @@ test('agent --once with a stale watcher: down, saying so', async (t) => {
   const result = await run('agent', '--once');
   t.is(result.code, 1);
   t.regex(result.out, /^down ready #db: no result from the watcher for 60 s: stopped, frozen, or unable to write flags\/\n$/);
+});
+
+test('deadpool web with the agent port taken: exit 70 naming the agent and the address, the HTTP port freed again', async (t) => {
+  const taken = net.createServer();
+  await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => new Promise<void>((resolve) => taken.close(() => resolve())));
+  const agentPort = (taken.address() as net.AddressInfo).port;
+  const webPort = await freePort();
+  const { run } = await setup(t, `Agent: { host: 127.0.0.1, port: ${agentPort} }\n`, `host: 127.0.0.1, port: ${webPort}, `);
+  const result = await run('web');
+  t.is(result.code, 70, result.out + result.err);
+  t.is(result.err, `deadpool: the HAProxy agent cannot listen on 127.0.0.1:${agentPort}: EADDRINUSE\n`);
+  // The responder's own port was closed again on the way out.
+  const again = net.createServer();
+  await new Promise<void>((resolve, reject) => {
+    again.once('error', reject);
+    again.listen(webPort, '127.0.0.1', resolve);
+  });
+  await new Promise<void>((resolve) => again.close(() => resolve()));
 });
