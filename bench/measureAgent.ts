@@ -30,9 +30,11 @@ export interface AgentResult {
   vsBare: { agentPerS: number; barePerS: number; ratio: number; agentCpuUsPerAnswer: number; bareCpuUsPerAnswer: number }[];
   /** Median of the rounds' agent ÷ bare answers/s. */
   bareRatio: number;
-  /** The responder's CPU time per agent answer (µs), its other work (polls of the flag folder) included, and the bare server's. */
+  /** The responder's CPU time per agent answer (µs), less what it spends idle (its polls of the flag folder), and the bare server's. */
   responderCpuUsPerAnswer: number;
   bareCpuUsPerAnswer: number;
+  /** CPU (% of a core) each spends with nothing asked. */
+  idleCpuPercent: { responder: number; bare: number };
   /** wrk alone against wrk with the agent asked `steadyRatePerS` times a second. */
   steady: { rounds: { responderAloneRps: number; responderWithAgentRps: number; ratio: number; agent: AgentLoadResult }[]; medianRatio: number; medianAgentP99Ms: number };
   rounds: { responderAloneRps: number; responderWithAgentRps: number; ratio: number; agent: AgentLoadResult; responderCpuWithAgent?: number }[];
@@ -76,10 +78,23 @@ export async function measureAgent(plan: AgentPlan, log: (line: string) => void)
     const webPid = dc.deadpool.web!.pid;
     const headers = [`Authorization: Bearer ${TOKEN}`];
     const bare = await forkServer('bareLineServer.ts');
+    // What each process spends doing nothing (the responder polls its folder and marks): taken off its CPU per answer.
+    const idleRate = async (pid: number): Promise<number> => {
+      const before = readProcStats(pid).cpuSeconds;
+      const at = performance.now();
+      await sleep(3000);
+      return (readProcStats(pid).cpuSeconds - before) / ((performance.now() - at) / 1000);
+    };
+    const idle = new Map<number, number>([
+      [webPid, await idleRate(webPid)],
+      [bare.child.pid, await idleRate(bare.child.pid)],
+    ]);
+    log(`  idle CPU: responder ${round(idle.get(webPid)! * 100, 1)} %, bare server ${round(idle.get(bare.child.pid)! * 100, 1)} % of a core`);
     const flood = async (port: number, pid: number): Promise<{ load: AgentLoadResult; cpuUsPerAnswer: number }> => {
       const before = readProcStats(pid).cpuSeconds;
       const load = await hammerAgent(port, plan.agentConcurrency, plan.runS * 1000);
-      return { load, cpuUsPerAnswer: round(((readProcStats(pid).cpuSeconds - before) * 1e6) / Math.max(1, load.answers), 1) };
+      const spent = readProcStats(pid).cpuSeconds - before - idle.get(pid)! * load.seconds;
+      return { load, cpuUsPerAnswer: round((Math.max(0, spent) * 1e6) / Math.max(1, load.answers), 1) };
     };
     let againstBare;
     try {
@@ -96,6 +111,7 @@ export async function measureAgent(plan: AgentPlan, log: (line: string) => void)
     const responderCpuUsPerAnswer = round(median(vsBare.map((r) => r.agentCpuUsPerAnswer)), 1);
     const bareCpuUsPerAnswer = round(median(vsBare.map((r) => r.bareCpuUsPerAnswer)), 1);
     const bareRatio = round(median(vsBare.map((r) => r.ratio)), 3);
+    const idleCpuPercent = { responder: round(idle.get(webPid)! * 100, 1), bare: round(idle.get(bare.child.pid)! * 100, 1) };
     await runWrk({ url: responderUrl, connections: plan.wrkConnections, durationS: 2, headers });
     const pairs = await alternate<{ wrk: WrkResult; agent: AgentLoadResult | undefined }>(
       plan.rounds,
@@ -173,6 +189,7 @@ export async function measureAgent(plan: AgentPlan, log: (line: string) => void)
       bareRatio,
       responderCpuUsPerAnswer,
       bareCpuUsPerAnswer,
+      idleCpuPercent,
       steady,
       responderNon2xx,
       failure: {
