@@ -57,7 +57,7 @@ export class ServiceReporter {
   markReady(): void {
     if (this.#ready || this.#stopped) return;
     this.#ready = true;
-    this.#deps.log.info('telling systemd: ready', { component: 'systemd' });
+    if (this.#deps.notify.enabled) this.#deps.log.info('telling systemd: ready', { component: 'systemd' });
     void this.#deps.notify.send({ READY: '1', ...(this.#status === undefined ? {} : { STATUS: this.#status }) });
   }
 

@@ -99,7 +99,7 @@ export function handOn(sockets: InheritedSockets, parentPid: number): { env: Rec
   };
 }
 
-function fdIsSocket(fd: number): boolean {
+export function fdIsSocket(fd: number): boolean {
   try {
     return fs.fstatSync(fd).isSocket();
   } catch {

@@ -81,12 +81,18 @@ export function sdNotify({ socket, spawn, log, command = 'systemd-notify', timeo
       let stderr = '';
       child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-500)));
       const timer = clock.setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+      // A command that cannot start emits 'error' and then 'close' too: the first one tells.
+      let over = false;
       child.once('error', (error: NodeJS.ErrnoException) => {
+        if (over) return;
+        over = true;
         clock.clearTimeout(timer);
         report(error.code === 'ENOENT' ? `${command} not found (it comes with the systemd package)` : `${command}: ${error.message}`);
         resolve();
       });
       child.once('close', (code, signal) => {
+        if (over) return;
+        over = true;
         clock.clearTimeout(timer);
         if (code === 0) report(undefined);
         else report(`${command} ${signal ? `was killed (${signal}) after ${timeoutMs} ms` : `exited with ${code}`}${stderr.trim() === '' ? '' : `: ${stderr.trim().split('\n').at(-1)}`}`);
