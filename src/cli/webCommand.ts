@@ -127,6 +127,10 @@ export async function webCommand(configFile: string, io: CommandIO): Promise<Exi
     changes: [(l) => flags.onChange(l), (l) => heartbeat.onChange(l), (l) => marks.onChange(l)],
   });
   await live.start();
+  const host = webFd === undefined ? config.WEB.host : server.address.address;
+  const inherited = webFd === undefined ? '' : ` (the socket passed by systemd, fd ${webFd})`;
+  log.info(`answering on http://${host}:${server.address.port}${config.WEB.base_url}${inherited} for ${currentModel().probes.size} enabled probe(s)${poolsText(currentModel())}; flags in ${folder}`);
+  // After the line above: under `deadpool run` the supervisor's READY=1 follows the first report.
   answerReport = reportAnswer({
     answer: () => verdicts(),
     report: (text, settled) => {
@@ -137,9 +141,6 @@ export async function webCommand(configFile: string, io: CommandIO): Promise<Exi
     changes: [(l) => flags.onChange(l), (l) => heartbeat.onChange(l), (l) => marks.onChange(l)],
   });
   reporter.start();
-  const host = webFd === undefined ? config.WEB.host : server.address.address;
-  const inherited = webFd === undefined ? '' : ` (the socket passed by systemd, fd ${webFd})`;
-  log.info(`answering on http://${host}:${server.address.port}${config.WEB.base_url}${inherited} for ${currentModel().probes.size} enabled probe(s)${poolsText(currentModel())}; flags in ${folder}`);
   io.ready?.();
   await stop;
   await within(2000, Promise.all([reporter.stopping(), server.close(), shutdown()]));

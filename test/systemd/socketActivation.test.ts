@@ -103,6 +103,13 @@ probes:
   backend.setHealthy(true);
   await waitFor(() => statuses(receiver.received).at(-1) === '200 OK', 10_000, 'STATUS=200 OK again');
 
+  // The supervisor keeps the socket: a responder it restarts listens on it again.
+  const webPid = Number(/started web \(pid (\d+)\)/.exec(run.output)![1]);
+  process.kill(webPid, 'SIGKILL');
+  await waitFor(() => /started web \(pid (\d+)\)[^]*started web \(pid (\d+)\)/.test(run.output), 15_000, 'the responder restarted');
+  await waitFor(async () => (await ask(origin, TOKEN)).status === 200, STARTUP_MS, 'a 200 from the restarted responder');
+  t.regex(run.output.slice(run.output.lastIndexOf('started web')), /answering on http:\/\/127\.0\.0\.1:\d+\/ \(the socket passed by systemd, fd 3\)/);
+
   // WATCHDOG_USEC is 2 s: a ping about every second.
   const pingsFrom = receiver.received.length;
   await waitFor(() => fieldsAt(receiver.received.slice(pingsFrom), 'WATCHDOG').length >= 5, 20_000, 'five pings');
