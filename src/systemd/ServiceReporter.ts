@@ -72,6 +72,8 @@ export class ServiceReporter {
   async #tick(): Promise<void> {
     const { clock, watchdogMs, notify, unhealthy, log } = this.#deps;
     if (this.#stopped) return;
+    // The next ping is set before this one's check, so a slow check does not stretch the interval.
+    this.#timer = clock.setTimeout(() => void this.#tick(), watchdogMs!);
     let why: string | undefined;
     try {
       why = this.#ready ? await unhealthy() : undefined;
@@ -85,6 +87,5 @@ export class ServiceReporter {
       else if (this.#starving !== undefined) log.info('feeding the systemd watchdog again', { component: 'systemd' });
       this.#starving = why;
     }
-    this.#timer = clock.setTimeout(() => void this.#tick(), watchdogMs!);
   }
 }

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { waitFor } from './waitFor.ts';
+import { STARTUP_MS, waitFor } from './waitFor.ts';
 
 /** One datagram that reached the socket. */
 export interface Notification {
@@ -64,7 +64,7 @@ export async function startNotifyReceiver(): Promise<NotifyReceiver> {
       received.push({ at: line.at, fields });
     }
   });
-  await waitFor(() => listening, 10_000, 'the NOTIFY_SOCKET receiver to listen');
+  await waitFor(() => listening, STARTUP_MS, 'the NOTIFY_SOCKET receiver to listen');
   return {
     socket,
     received,

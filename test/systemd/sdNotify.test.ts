@@ -31,7 +31,7 @@ test('sends each notification as one datagram through systemd-notify, in order; 
   void notify.send({ READY: '1', STATUS: '200 OK' });
   void notify.send({ WATCHDOG: '1' });
   await notify.flush();
-  await waitFor(() => receiver.received.length >= 3, 10_000, 'three datagrams');
+  await waitFor(() => receiver.received.length >= 3, 30_000, 'three datagrams');
   t.deepEqual(
     receiver.received.map((n) => n.fields),
     [{ STATUS: '503: es-1 READY=1' }, { READY: '1', STATUS: '200 OK' }, { WATCHDOG: '1' }],
@@ -45,7 +45,7 @@ test('a WATCHDOG=1 already waiting is not queued twice', async (t) => {
   void notify.send({ STATUS: 'first' });
   for (let i = 0; i < 5; i++) void notify.send({ WATCHDOG: '1' });
   await notify.flush();
-  await waitFor(() => receiver.received.length >= 2, 10_000, 'two datagrams');
+  await waitFor(() => receiver.received.length >= 2, 30_000, 'two datagrams');
   t.deepEqual(receiver.received.map((n) => n.fields), [{ STATUS: 'first' }, { WATCHDOG: '1' }]);
 });
 

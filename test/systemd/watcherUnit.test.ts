@@ -36,9 +36,9 @@ probes:
   const ready = await waitFor(() => receiver.received.find((n) => n.fields['READY'] === '1'), STARTUP_MS, () => `READY=1; ${watcher.stdout}${watcher.stderr}`);
   t.deepEqual(ready.fields, { READY: '1', STATUS: '1 probe(s), all up' });
   backend.setHealthy(false);
-  await waitFor(() => receiver.received.some((n) => n.fields['STATUS'] === '1 probe(s), failing: elastic'), 10_000, 'STATUS= naming the failing probe');
-  await waitFor(() => receiver.received.filter((n) => n.fields['WATCHDOG'] === '1' && n.at > ready.at).length >= 2, 10_000, 'pings after READY=1');
+  await waitFor(() => receiver.received.some((n) => n.fields['STATUS'] === '1 probe(s), failing: elastic'), 30_000, 'STATUS= naming the failing probe');
+  await waitFor(() => receiver.received.filter((n) => n.fields['WATCHDOG'] === '1' && n.at > ready.at).length >= 2, 30_000, 'pings after READY=1');
   watcher.child.kill('SIGTERM');
-  t.is(await watcher.exited(10_000), 0);
-  await waitFor(() => receiver.received.some((n) => n.fields['STOPPING'] === '1'), 5000, 'STOPPING=1');
+  t.is(await watcher.exited(30_000), 0);
+  await waitFor(() => receiver.received.some((n) => n.fields['STOPPING'] === '1'), 15_000, 'STOPPING=1');
 });
