@@ -37,7 +37,7 @@ export interface HealthDc {
  * in about a hundred is checked every 2 s against the flippable backend, so a failing case costs no
  * restart and the file's failing part changes as it would in production.
  */
-export async function startHealthDc(backend: ForkedServer, count: number): Promise<HealthDc> {
+export async function startHealthDc(backend: ForkedServer, count: number, nodeArgs?: readonly string[]): Promise<HealthDc> {
   const categories = ['search', 'api', 'static', 'default'] as const;
   const probes: ProbeDef[] = [];
   let flipping = 0;
@@ -58,6 +58,7 @@ export async function startHealthDc(backend: ForkedServer, count: number): Promi
   }
   const deadpool = await startDeadpool({
     probes,
+    ...(nodeArgs ? { nodeArgs } : {}),
     pools: POOLS,
     categories: { search: '{ resilient: true, min_passing: 1 }', api: '{}', static: '{}' },
   });

@@ -23,6 +23,7 @@ const NEEDS: Need[] = [
   { command: 'redis-server', debian: 'redis-server', why: 'redis_probe is tested against a real Redis' },
   { command: 'dnsmasq', debian: 'dnsmasq', why: 'dns_probe is tested against a real DNS server', test: 'test -x /usr/sbin/dnsmasq' },
   { command: 'postgres', debian: 'postgresql', why: 'sql_probe is tested against a real PostgreSQL', test: 'ls /usr/lib/postgresql/*/bin/postgres' },
+  { command: 'systemd-socket-activate', debian: 'systemd', why: 'socket activation, sd_notify and the unit files are tested with systemd\'s own tools (systemd-notify, systemd-analyze)' },
   { command: 'mariadbd', debian: 'mariadb-server', why: 'sql_probe is tested against a real MariaDB', test: 'test -x /usr/sbin/mariadbd' },
   { command: 'haproxy', debian: 'haproxy', why: 'the HAProxy agent is tested against a real HAProxy', test: 'test -x /usr/sbin/haproxy' },
   { command: 'systemd-socket-activate', debian: 'systemd', why: 'the HAProxy agent is tested on a socket handed over as systemd does' },

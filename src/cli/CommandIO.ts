@@ -1,6 +1,6 @@
 import os from 'node:os';
 import type { HangupSource } from '../config/LiveConfig.ts';
-import { sendReady } from '../supervisor/readyMessage.ts';
+import { sendReady, sendStatus } from '../supervisor/readyMessage.ts';
 import type { SignalSource } from './waitForSignal.ts';
 
 /** What a command may touch besides its config: passed in so tests run commands in-process. */
@@ -15,6 +15,8 @@ export interface CommandIO {
   user(): string;
   /** A long-running command is up (listening, probing): tells `deadpool run`, when it is the parent. */
   ready?(): void;
+  /** The answer changed (or is the same, a second later): tells `deadpool run`, which tells systemd. */
+  status?(text: string, settled: boolean): void;
 }
 
 export const processIO: CommandIO = {
@@ -25,4 +27,5 @@ export const processIO: CommandIO = {
   now: Date.now,
   user: () => os.userInfo().username,
   ready: sendReady,
+  status: sendStatus,
 };

@@ -8,6 +8,7 @@ import { maintCommand, unmaintCommand, type MaintOptions } from './maintCommand.
 import { statusCommand } from './statusCommand.ts';
 import { unstickCommand } from './unstickCommand.ts';
 import { UsageError } from './UsageError.ts';
+import { InheritedSocketsError } from '../systemd/inheritedSockets.ts';
 import { NoFlagFolderError } from '../marks/writeMark.ts';
 import { processIO, type CommandIO } from './CommandIO.ts';
 import { EXIT } from './exitCodes.ts';
@@ -109,7 +110,7 @@ async function guard(action: () => Promise<number>, io: CommandIO): Promise<numb
       io.err(`deadpool: ${error.message}\n`);
       return EXIT.INTERNAL;
     }
-    if (error instanceof UsageError) {
+    if (error instanceof UsageError || error instanceof InheritedSocketsError) {
       io.err(`deadpool: ${error.message}\n`);
       return EXIT.CONFIG;
     }

@@ -14,6 +14,11 @@ import type { CommandIO } from './CommandIO.ts';
 import { EXIT, type ExitCode } from './exitCodes.ts';
 import { stopRequested } from './stopRequested.ts';
 import { within } from './waitForSignal.ts';
+import { sdNotify, takeNotifySettings } from '../systemd/sdNotify.ts';
+import { spawnNotify } from '../systemd/spawnNotify.ts';
+import { watcherProgress } from '../systemd/watcherProgress.ts';
+import { watcherReport } from '../systemd/watcherReport.ts';
+import { LISTEN_ENV } from '../systemd/inheritedSockets.ts';
 
 /** Checks in flight are aborted on SIGTERM/SIGINT; this bounds how long the exit may wait for them. */
 const STOP_BUDGET_MS = 1500;
@@ -23,6 +28,9 @@ const STOP_BUDGET_MS = 1500;
  * changes, until SIGTERM/SIGINT.
  */
 export async function watcherCommand(configFile: string, io: CommandIO): Promise<ExitCode> {
+  // Taken out before any probe command can inherit them; a watcher listens on no socket.
+  const systemd = takeNotifySettings(io.env, process.pid);
+  for (const key of LISTEN_ENV) delete io.env[key];
   const first = await loadConfig(configFile);
   const { config, probes, label } = first;
   const { logger: log, close } = createProcessLogger(config.Generic.log, 'watcher', { write: io.out, dc: config.WEB.name });
@@ -91,8 +99,14 @@ export async function watcherCommand(configFile: string, io: CommandIO): Promise
   log.info(`watching ${watcher.probes.size} enabled probe(s) of ${label}; flags in ${flags.folder}`);
   if (watcher.probes.size === 0) log.warning('no enabled probes: the responder will answer 200 OK with nothing checked');
   io.ready?.();
+  const report = watcherReport({
+    notify: sdNotify({ socket: systemd.socket, spawn: spawnNotify, log }),
+    watchdogMs: systemd.watchdogMs,
+    progress: () => watcherProgress(flags.folder, Date.now(), staleGraceMs),
+    log,
+  });
   await stop;
-  const stopped = Promise.all([forced.close(), live.close(), watcher.stop(), sticky.stop()]);
+  const stopped = Promise.all([report.stopping(), forced.close(), live.close(), watcher.stop(), sticky.stop()]);
   if (!(await within(STOP_BUDGET_MS, stopped))) log.warning('some checks did not stop in time; exiting anyway');
   await close(300);
   return lockLost === undefined ? EXIT.OK : EXIT.INTERNAL;

@@ -23,15 +23,30 @@ import type { CommandIO } from './CommandIO.ts';
 import { EXIT, type ExitCode } from './exitCodes.ts';
 import { stopRequested } from './stopRequested.ts';
 import { within } from './waitForSignal.ts';
+import { supervisorPid } from './followParent.ts';
+import { inheritedFd, takeInheritedSockets } from '../systemd/inheritedSockets.ts';
+import { sdNotify, takeNotifySettings } from '../systemd/sdNotify.ts';
+import { ServiceReporter } from '../systemd/ServiceReporter.ts';
+import { spawnNotify } from '../systemd/spawnNotify.ts';
+import { reportAnswer } from '../web/reportAnswer.ts';
 
 /** The token of the bundled config.yaml: fine for the README's first curl, never for production. */
 const EXAMPLE_TOKEN = 'change-me';
 
 /** `deadpool web`: answers Cloudflare's monitor from memory, following config.yaml as it changes. */
 export async function webCommand(configFile: string, io: CommandIO): Promise<ExitCode> {
+  // From systemd, or from `deadpool run` handing its own on; taken out of io.env at once.
+  const sockets = takeInheritedSockets(io.env, { pid: process.pid, supervisorPid: supervisorPid(io.env, process.ppid) });
+  const systemd = takeNotifySettings(io.env, process.pid);
   const first = await readConfig(configFile);
   const { config } = first;
   const { logger: log, close } = createProcessLogger(config.Generic.log, 'web', { write: io.out, dc: config.WEB.name });
+  for (const warning of sockets.warnings) log.warning(warning);
+  const agentFd = inheritedFd(sockets, 'agent');
+  if (agentFd !== undefined && config.Agent === undefined) log.warning('socket activation: an "agent" socket was passed, but config.yaml has no Agent section: not used');
+  const webFd = inheritedFd(sockets, 'web');
+  // Standalone under systemd (a unit of its own): this process is the one systemd hears. Under `deadpool run` the supervisor is.
+  const reporter = new ServiceReporter({ notify: sdNotify({ socket: systemd.socket, spawn: spawnNotify, log }), watchdogMs: systemd.watchdogMs, unhealthy: () => undefined, log });
   let access = await readToken(config.WEB, io.env);
   const warnAboutToken = (): void => {
     if (access.token === undefined) log.warning('no access token configured: the responder answers anyone (set DEADPOOL_ACCESS_TOKEN or WEB.access_token_file)');
@@ -92,20 +107,28 @@ export async function webCommand(configFile: string, io: CommandIO): Promise<Exi
   let changes: { close(): void } | undefined;
   let markChanges: { close(): void } | undefined;
   let agent: AgentServer | undefined;
+  let answerReport: { close(): void } | undefined;
   const shutdown = (): Promise<unknown> => {
     changes?.close();
     markChanges?.close();
+    answerReport?.close();
     unauthorized.close();
     return Promise.all([flags.close(), heartbeat.close(), marks.close(), live.close(), agent?.close()]);
   };
   let server;
   try {
-    server = await startServer(app, { host: config.WEB.host, port: config.WEB.port, closeGraceMs: 1000 });
+    server = await startServer(app, { host: config.WEB.host, port: config.WEB.port, ...(webFd === undefined ? {} : { fd: webFd }), closeGraceMs: 1000 });
     if (config.Agent !== undefined) {
-      const first = config.Agent;
+      const started = config.Agent;
       // A reload that removes Agent keeps the listener (restartNeeded warns): it answers for the config it started with.
-      // Socket activation (an fd named "agent") plugs in here as `listen: { fd }`.
-      agent = await startAgent({ agent: first, getAgent: () => live.current.config.Agent ?? first, verdicts, clock: systemClock, logger: log });
+      agent = await startAgent({
+        agent: started,
+        getAgent: () => live.current.config.Agent ?? started,
+        verdicts,
+        clock: systemClock,
+        logger: log,
+        ...(agentFd === undefined ? {} : { listen: { fd: agentFd } }),
+      });
     }
   } catch (error) {
     await Promise.all([shutdown(), server?.close()]);
@@ -120,13 +143,29 @@ export async function webCommand(configFile: string, io: CommandIO): Promise<Exi
     changes: [(l) => flags.onChange(l), (l) => heartbeat.onChange(l), (l) => marks.onChange(l)],
   });
   await live.start();
-  log.info(`answering on http://${config.WEB.host}:${server.address.port}${config.WEB.base_url} for ${currentModel().probes.size} enabled probe(s)${poolsText(currentModel())}; flags in ${folder}`);
+  const host = webFd === undefined ? config.WEB.host : server.address.address;
+  const inherited = webFd === undefined ? '' : ` (the socket passed by systemd, fd ${webFd})`;
+  log.info(`answering on http://${host}:${server.address.port}${config.WEB.base_url}${inherited} for ${currentModel().probes.size} enabled probe(s)${poolsText(currentModel())}; flags in ${folder}`);
   if (agent && config.Agent) {
-    log.info(`HAProxy agent answering on ${config.Agent.host}:${agent.address.port} for ${config.Agent.pool === undefined ? 'the base URL' : `pool ${config.Agent.pool}`}, weight ${config.Agent.weight === 'cpu' ? `the idle CPU over ${config.Agent.cpu_timeframe_ms} ms` : `${config.Agent.weight}%`}`);
+    const agentHost = agentFd === undefined ? config.Agent.host : agent.address.address;
+    const agentInherited = agentFd === undefined ? '' : ` (the socket passed by systemd, fd ${agentFd})`;
+    const weight = config.Agent.weight === 'cpu' ? `the idle CPU over ${config.Agent.cpu_timeframe_ms} ms` : `${config.Agent.weight}%`;
+    log.info(`HAProxy agent answering on ${agentHost}:${agent.address.port}${agentInherited} for ${config.Agent.pool === undefined ? 'the base URL' : `pool ${config.Agent.pool}`}, weight ${weight}`);
   }
+  // After the line above: under `deadpool run` the supervisor's READY=1 follows the first report.
+  answerReport = reportAnswer({
+    answer: () => verdicts(),
+    report: (text, settled) => {
+      io.status?.(text, settled);
+      reporter.status(text);
+      if (settled) reporter.markReady();
+    },
+    changes: [(l) => flags.onChange(l), (l) => heartbeat.onChange(l), (l) => marks.onChange(l)],
+  });
+  reporter.start();
   io.ready?.();
   await stop;
-  await within(2000, Promise.all([server.close(), shutdown()]));
+  await within(2000, Promise.all([reporter.stopping(), server.close(), shutdown()]));
   await close(300);
   return EXIT.OK;
 }
