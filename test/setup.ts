@@ -26,7 +26,6 @@ const NEEDS: Need[] = [
   { command: 'systemd-socket-activate', debian: 'systemd', why: 'socket activation, sd_notify and the unit files are tested with systemd\'s own tools (systemd-notify, systemd-analyze)' },
   { command: 'mariadbd', debian: 'mariadb-server', why: 'sql_probe is tested against a real MariaDB', test: 'test -x /usr/sbin/mariadbd' },
   { command: 'haproxy', debian: 'haproxy', why: 'the HAProxy agent is tested against a real HAProxy', test: 'test -x /usr/sbin/haproxy' },
-  { command: 'systemd-socket-activate', debian: 'systemd', why: 'the HAProxy agent is tested on a socket handed over as systemd does' },
 ];
 
 const has = (need: Need): boolean => spawnSync('/bin/sh', ['-c', need.test ?? `command -v ${need.command}`], { stdio: 'ignore' }).status === 0;

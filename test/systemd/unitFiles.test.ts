@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { REPO } from '../helpers/reachableRepo.ts';
 
-const UNITS = ['deadpool.service', 'deadpool.socket'];
+const UNITS = ['deadpool.service', 'deadpool.socket', 'deadpool-agent.socket'];
 const INSTALLED = '/opt/deadpool';
 
 /**
@@ -22,11 +22,11 @@ function verify(t: { teardown(fn: () => void): void }, edit: (name: string, text
     writeFileSync(path.join(dir, name), edit(name, text));
   }
   const run = spawnSync('systemd-analyze', ['verify', '--man=no', ...UNITS.map((name) => path.join(dir, name))], { encoding: 'utf8' });
-  const ours = `${run.stdout}${run.stderr}`.split('\n').filter((line) => line.includes(dir) || /^deadpool\.(service|socket)\b/.test(line));
+  const ours = `${run.stdout}${run.stderr}`.split('\n').filter((line) => line.includes(dir) || /^deadpool(-agent)?\.(service|socket)\b/.test(line));
   return { status: run.status, ours };
 }
 
-test('deploy/deadpool.service and deploy/deadpool.socket pass systemd-analyze verify without a warning', (t) => {
+test('deploy/deadpool.service, deadpool.socket and deadpool-agent.socket pass systemd-analyze verify without a warning', (t) => {
   const { status, ours } = verify(t);
   t.deepEqual(ours, []);
   t.is(status, 0);
@@ -45,4 +45,6 @@ test('the service is what the README and the issue ask for: Type=notify, a watch
     t.true(service.split('\n').includes(line), line);
   }
   t.true(readFileSync(path.join(REPO, 'deploy', 'deadpool.socket'), 'utf8').split('\n').includes('FileDescriptorName=web'));
+  const agent = readFileSync(path.join(REPO, 'deploy', 'deadpool-agent.socket'), 'utf8').split('\n');
+  t.true(agent.includes('FileDescriptorName=agent') && agent.includes('Service=deadpool.service'), 'the agent socket is named agent and starts the service');
 });
