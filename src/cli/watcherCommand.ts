@@ -9,6 +9,7 @@ import { healthModel } from '../verdict/healthModel.ts';
 import { systemClock } from '../clock/Clock.ts';
 import { ForceServer } from '../watcher/ForceServer.ts';
 import { StickyKeeper } from '../watcher/StickyKeeper.ts';
+import { WatcherMetrics } from '../watcher/WatcherMetrics.ts';
 import { FolderUnusableError, Watcher } from '../watcher/Watcher.ts';
 import type { CommandIO } from './CommandIO.ts';
 import { EXIT, type ExitCode } from './exitCodes.ts';
@@ -33,12 +34,14 @@ export async function watcherCommand(configFile: string, io: CommandIO): Promise
   const stop = Promise.race([stopRequested(io, log), new Promise<string>((resolve) => (loseLock = resolve))]);
   let model = healthModel(config, first.services.map((service) => service.name));
   let sticky: StickyKeeper | undefined;
+  const metrics = new WatcherMetrics(() => watcher.probes);
   const watcher = new Watcher({
     flags,
     log,
     staleGraceMs: () => staleGraceMs,
     // A probe going down may fail a sticky category: marked at once, not at the next periodic look.
     onCheck: (event) => {
+      metrics.record(event);
       if (event.transition) void sticky?.check();
     },
     onLockLost: (holder) => {
@@ -70,7 +73,7 @@ export async function watcherCommand(configFile: string, io: CommandIO): Promise
   sticky = new StickyKeeper({ folder: flags.folder, model: () => model, snapshot: () => watcher.snapshot(), clock: systemClock, log });
   sticky.start();
   // After the lock: the socket's name in the folder is this watcher's from now on.
-  const forced = new ForceServer({ folder: flags.folder, probes: () => watcher.probes, log, clock: systemClock });
+  const forced = new ForceServer({ folder: flags.folder, probes: () => watcher.probes, log, clock: systemClock, metrics: () => metrics.text() });
   await forced.start();
   const live = new LiveConfig(first, {
     log,
