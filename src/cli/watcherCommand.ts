@@ -5,7 +5,10 @@ import path from 'node:path';
 import { FlagStore } from '../flag-store/FlagStore.ts';
 import { FolderLock, LOCK_FILE } from '../flag-store/FolderLock.ts';
 import { createProcessLogger } from '../log/createProcessLogger.ts';
-import { healthModel } from '../verdict/healthModel.ts';
+import { healthModel, slug } from '../verdict/healthModel.ts';
+import { readMarks } from '../marks/readMarks.ts';
+import { GraphiteSender } from '../watcher/GraphiteSender.ts';
+import { graphiteBatch } from '../watcher/graphiteBatch.ts';
 import { systemClock } from '../clock/Clock.ts';
 import { ForceServer } from '../watcher/ForceServer.ts';
 import { StickyKeeper } from '../watcher/StickyKeeper.ts';
@@ -75,6 +78,26 @@ export async function watcherCommand(configFile: string, io: CommandIO): Promise
   // After the lock: the socket's name in the folder is this watcher's from now on.
   const forced = new ForceServer({ folder: flags.folder, probes: () => watcher.probes, log, clock: systemClock, metrics: () => metrics.text() });
   await forced.start();
+  const graphite = config.Generic.graphite;
+  const sender =
+    graphite === undefined
+      ? undefined
+      : new GraphiteSender({
+          server: graphite.server,
+          port: graphite.port,
+          intervalMs: graphite.interval * 1000,
+          clock: systemClock,
+          log,
+          batch: graphiteBatch({
+            prefix: graphite.prefix ?? `deadpool.${slug(config.WEB.name)}`,
+            model: () => model,
+            snapshot: () => watcher.snapshot(),
+            probes: () => watcher.probes,
+            readMarks: () => readMarks(flags.folder),
+            now: () => systemClock.now(),
+          }),
+        });
+  sender?.start();
   const live = new LiveConfig(first, {
     log,
     signals: io.signals,
@@ -95,6 +118,7 @@ export async function watcherCommand(configFile: string, io: CommandIO): Promise
   if (watcher.probes.size === 0) log.warning('no enabled probes: the responder will answer 200 OK with nothing checked');
   io.ready?.();
   await stop;
+  sender?.stop();
   const stopped = Promise.all([forced.close(), live.close(), watcher.stop(), sticky.stop()]);
   if (!(await within(STOP_BUDGET_MS, stopped))) log.warning('some checks did not stop in time; exiting anyway');
   await close(300);
