@@ -4,7 +4,7 @@
  * node:http baseline, wrk — measures, prints a table and writes bench/results/latest.json.
  *
  *   npm run bench                          everything (about 14 minutes)
- *   npm run bench -- --only flood,lies     some sections: throughput, flood, detection, propagation, lies, scale, blackbox, exec, sql, health
+ *   npm run bench -- --only flood,lies     some sections: throughput, flood, detection, propagation, lies, scale, blackbox, exec, sql, health, metrics
  *   npm run bench -- --quick               fewer rounds and shorter windows (a smoke test, not figures)
  */
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -22,6 +22,7 @@ import { measureFixedRateLatency, type FixedRateResult } from './measureFixedRat
 import { measureFlagPropagation, type PropagationResult } from './measureFlagPropagation.ts';
 import { measureHealthAnswer, POOLS, setFlippingHealthy, startHealthDc, type HealthAnswerCase } from './measureHealth.ts';
 import { measureLies, type LiesResult } from './measureLies.ts';
+import { measureMetricsAnswer, measureMetricsScrape, type MetricsAnswerCase, type MetricsScrapeCase } from './measureMetrics.ts';
 import { measureRssFloors, type RssFloors } from './measureRssFloors.ts';
 import { measureSql, type SqlResult } from './measureSql.ts';
 import { measureThroughput, type ThroughputResult } from './measureThroughput.ts';
@@ -33,7 +34,7 @@ import { startDc } from './startDc.ts';
 import { TOKEN } from './startDeadpool.ts';
 import { round } from './stats.ts';
 
-const SECTIONS = ['throughput', 'flood', 'detection', 'propagation', 'lies', 'scale', 'blackbox', 'exec', 'sql', 'health'] as const;
+const SECTIONS = ['throughput', 'flood', 'detection', 'propagation', 'lies', 'scale', 'blackbox', 'exec', 'sql', 'health', 'metrics'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const args = process.argv.slice(2);
@@ -65,6 +66,7 @@ const PLAN = quick
       exec: { probes: 100, periodS: 1, warmupS: 2, windowS: 5 },
       sql: { probes: 100, periodS: 1, warmupS: 2, windowS: 5 },
       health: { sizes: [1000], answerS: 4 },
+      metrics: { sizes: [1000], answerS: 4, scrapeS: 15 },
     }
   : {
       rounds: 5,
@@ -84,6 +86,7 @@ const PLAN = quick
       exec: { probes: 100, periodS: 1, warmupS: 3, windowS: 15 },
       sql: { probes: 100, periodS: 1, warmupS: 3, windowS: 15 },
       health: { sizes: [1000, 10_000], answerS: 15 },
+      metrics: { sizes: [1000, 10_000], answerS: 15, scrapeS: 60 },
     };
 
 const CONNECTIONS = 32;
@@ -109,6 +112,7 @@ interface Results {
   exec?: ExecResult;
   sql?: SqlResult;
   health?: HealthResult;
+  metrics?: { answers: MetricsAnswerCase[]; scrapes: MetricsScrapeCase[] };
   /** The 1/5/15-minute load average as each of these sections started (the machine is shared). */
   loadAtStart: Record<string, number[]>;
   /** Sections that failed, with why: the others still ran. */
@@ -326,6 +330,38 @@ async function main(): Promise<void> {
     }
   }
 
+  if (wanted('metrics')) {
+    results.metrics = { answers: [], scrapes: [] };
+    const metrics = results.metrics;
+    const backend = await forkServer('backendServer.ts');
+    const bare = await forkServer('bareServer.ts');
+    try {
+      for (const probes of PLAN.metrics.sizes) {
+        await attempt(`metrics ${probes}`, async () => {
+          log(`metrics: the health section's DC with ${probes} probes (${load(`metrics ${probes}`)})`);
+          const dc = await startHealthDc(backend, probes);
+          try {
+            log(`  /metrics: 1 connection, a request 50-150 ms after each answer, ${PLAN.metrics.answerS} s`);
+            const c = await measureMetricsAnswer(dc, PLAN.metrics.answerS);
+            metrics.answers.push(c);
+            log(`    p50 ${c.p50Ms} ms, p99 ${c.p99Ms} ms, max ${c.maxMs} ms at ${c.rps} req/s (${c.requests} answers, ${c.non2xx} failed); ${c.bytes} bytes${c.withWatcherPart ? '' : " WITHOUT the watcher's part"}; responder CPU ${c.responderCpuPercent ?? '?'} %, watcher CPU ${c.watcherCpuPercent} %; responder RSS ${c.responderRssMbBefore} → ${c.responderRssMbAfter} MB`);
+            if (probes === 1000) {
+              log(`  a real Prometheus scraping /metrics every 1 s for ${PLAN.metrics.scrapeS} s while the fast path's throughput is measured (${PLAN.rounds} rounds of ${PLAN.runS} s per side)`);
+              const s = await measureMetricsScrape(dc, bare, { scrapeS: PLAN.metrics.scrapeS, rounds: PLAN.rounds, runS: PLAN.runS, connections: CONNECTIONS });
+              metrics.scrapes.push(s);
+              log(`    ratio ${s.throughput.medianRatio} (${s.throughput.medianResponderRps} vs ${s.throughput.medianBareRps} req/s); ${s.upSamples} good scrapes in ${s.scrapeS} s (last took ${s.lastScrapeMs ?? '?'} ms); responder RSS ${s.responderRssMb.before} → ${s.responderRssMb.after} MB, watcher ${s.watcherRssMb.before} → ${s.watcherRssMb.after} MB`);
+            }
+          } finally {
+            await dc.stop();
+          }
+        });
+      }
+    } finally {
+      await backend.child.stop();
+      await bare.child.stop();
+    }
+  }
+
   results.durationS = round((performance.now() - started) / 1000);
   results.table = table(results);
   const out = fileURLToPath(new URL('results/latest.json', import.meta.url));
@@ -423,6 +459,17 @@ function table(r: Results): Row[] {
     const what = `11. /__health, ${c.probes.toLocaleString('en')} probes, ${c.failing} failing`;
     rows.push({ measure: `${what}: answer p99 (p50; max) at ${c.rps} req/s, ${c.connections} conn`, value: `${ms(c.p99Ms)} (${ms(c.p50Ms)}; ${ms(c.maxMs)})`, target: '', pass: undefined });
     rows.push({ measure: `${what}: body, checks listed (not ok), all answers 200`, value: `${round(c.bodyBytes / 1000, 1)} KB, ${c.checks} (${c.checksNotOk}), ${c.requests - c.non2xx} of ${c.requests}`, target: `${c.probes} (${c.failing})`, pass: c.checks === c.probes && c.checksNotOk === c.failing && c.ok === (c.failing === 0) && c.non2xx === 0 && c.socketErrors === 0 });
+  }
+  for (const c of r.metrics?.answers ?? []) {
+    const what = `12. /metrics, ${c.probes.toLocaleString('en')} probes`;
+    rows.push({ measure: `${what}: answer p99 (p50; max) at ${c.rps} req/s, 1 conn`, value: `${ms(c.p99Ms)} (${ms(c.p50Ms)}; ${ms(c.maxMs)})`, target: '', pass: undefined });
+    rows.push({ measure: `${what}: bytes, with the watcher's part, all answers 200`, value: `${round(c.bytes / 1000, 1)} KB, ${c.withWatcherPart}, ${c.requests - c.non2xx} of ${c.requests}`, target: '', pass: c.withWatcherPart && c.non2xx === 0 });
+  }
+  for (const s of r.metrics?.scrapes ?? []) {
+    const what = `12. ${s.probes.toLocaleString('en')} probes, Prometheus scraping /metrics at 1 s for ${s.scrapeS} s`;
+    rows.push({ measure: `${what}: fast path throughput meanwhile (responder / bare node:http)`, value: `${s.throughput.medianRatio} (${s.throughput.medianResponderRps} / ${s.throughput.medianBareRps} req/s)`, target: '≥ 0.8', pass: s.throughput.medianRatio >= 0.8 && s.throughput.responderNon2xx === 0 });
+    rows.push({ measure: `${what}: responder RSS after (before)`, value: `${s.responderRssMb.after} MB (${s.responderRssMb.before} MB)`, target: '≤ 80 MB', pass: s.responderRssMb.after <= 80 });
+    rows.push({ measure: `${what}: good scrapes (Prometheus' up), watcher RSS after (before)`, value: `${s.upSamples}, ${s.watcherRssMb.after} MB (${s.watcherRssMb.before} MB)`, target: '', pass: undefined });
   }
   for (const [section, message] of Object.entries(r.errors)) rows.push({ measure: `${section}: did not complete`, value: message.slice(0, 80), target: '', pass: false });
   return rows;
