@@ -16,6 +16,8 @@ export interface MetricsAnswerCase {
   /** One /metrics answer: its size, and whether the watcher's part was in it. */
   bytes: number;
   withWatcherPart: boolean;
+  /** Probes with deadpool_probe_success 0 in that answer (a loaded machine times some checks out). */
+  failing: number;
   requests: number;
   rps: number;
   p50Ms: number;
@@ -58,6 +60,7 @@ export async function measureMetricsAnswer(dc: HealthDc, seconds: number): Promi
     probes: dc.probes,
     bytes: Buffer.byteLength(body),
     withWatcherPart: body.includes('deadpool_watcher_metrics_up 1'),
+    failing: body.split('\n').filter((line) => line.startsWith('deadpool_probe_success{') && line.endsWith(' 0')).length,
     requests: r.requests,
     rps: round(r.requestsPerS, 1),
     p50Ms: round(r.latencyMs.p50, 2),

@@ -344,7 +344,7 @@ async function main(): Promise<void> {
             log(`  /metrics: 1 connection, a request 50-150 ms after each answer, ${PLAN.metrics.answerS} s`);
             const c = await measureMetricsAnswer(dc, PLAN.metrics.answerS);
             metrics.answers.push(c);
-            log(`    p50 ${c.p50Ms} ms, p99 ${c.p99Ms} ms, max ${c.maxMs} ms at ${c.rps} req/s (${c.requests} answers, ${c.non2xx} failed); ${c.bytes} bytes${c.withWatcherPart ? '' : " WITHOUT the watcher's part"}; responder CPU ${c.responderCpuPercent ?? '?'} %, watcher CPU ${c.watcherCpuPercent} %; responder RSS ${c.responderRssMbBefore} → ${c.responderRssMbAfter} MB`);
+            log(`    p50 ${c.p50Ms} ms, p99 ${c.p99Ms} ms, max ${c.maxMs} ms at ${c.rps} req/s (${c.requests} answers, ${c.non2xx} failed); ${c.bytes} bytes${c.withWatcherPart ? '' : " WITHOUT the watcher's part"}, ${c.failing} probes at success 0; responder CPU ${c.responderCpuPercent ?? '?'} %, watcher CPU ${c.watcherCpuPercent} %; responder RSS ${c.responderRssMbBefore} → ${c.responderRssMbAfter} MB`);
             if (probes === 1000) {
               log(`  a real Prometheus scraping /metrics every 1 s for ${PLAN.metrics.scrapeS} s while the fast path's throughput is measured (${PLAN.rounds} rounds of ${PLAN.runS} s per side)`);
               const s = await measureMetricsScrape(dc, bare, { scrapeS: PLAN.metrics.scrapeS, rounds: PLAN.rounds, runS: PLAN.runS, connections: CONNECTIONS });
