@@ -59,7 +59,7 @@ export async function measureMetricsAnswer(dc: HealthDc, seconds: number): Promi
   return {
     probes: dc.probes,
     bytes: Buffer.byteLength(body),
-    withWatcherPart: body.includes('deadpool_watcher_metrics_up 1'),
+    withWatcherPart: /^deadpool_watcher_metrics_up 1$/m.test(body),
     failing: body.split('\n').filter((line) => line.startsWith('deadpool_probe_success{') && line.endsWith(' 0')).length,
     requests: r.requests,
     rps: round(r.requestsPerS, 1),
