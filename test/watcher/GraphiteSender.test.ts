@@ -11,14 +11,14 @@ import { waitFor } from '../helpers/waitFor.ts';
 /** A big batch (16 MB): more than the kernel buffers of a loopback connection nobody reads (4 MB fit). */
 const BIG = 'deadpool.dc-1.probes.p.up 1 1700000000\n'.repeat(400_000);
 
-function sender(port: number, options: { server?: string; lookup?: ConstructorParameters<typeof GraphiteSender>[0]['lookup']; batch?: string } = {}) {
+function sender(port: number, options: { server?: string; lookup?: ConstructorParameters<typeof GraphiteSender>[0]['lookup']; batch?: string; sendTimeoutMs?: number } = {}) {
   const records: LogRecord[] = [];
   const built: number[] = [];
   const graphite = new GraphiteSender({
     server: options.server ?? '127.0.0.1',
     port,
     intervalMs: 50,
-    sendTimeoutMs: 200,
+    sendTimeoutMs: options.sendTimeoutMs ?? 200,
     reportEveryMs: 1000,
     clock: systemClock,
     log: createLogger({ level: 'debug', sinks: [(record) => records.push(record)] }),
@@ -48,23 +48,24 @@ async function hangingCarbon(t: { teardown(fn: () => void): void }) {
 
 test('a carbon that accepts and never reads: one batch in flight at most, the others dropped and counted, the event loop free, one warning a second at most (the report period)', async (t) => {
   const carbon = await hangingCarbon(t);
-  const { graphite, records } = sender(carbon.port);
+  // A send that blocked would hold the loop for its whole deadline, 3 s: well above this machine's noise (about 1 s under load).
+  const { graphite, records } = sender(carbon.port, { sendTimeoutMs: 3000 });
   const delay = monitorEventLoopDelay({ resolution: 10 });
   delay.enable();
   const seen: GraphiteStats[] = [];
   const sampler = setInterval(() => seen.push(graphite.stats()), 10);
   graphite.start();
-  await waitFor(() => graphite.stats().failed >= 5 && graphite.stats().dropped >= 5, 30_000, 'failed and dropped batches');
+  await waitFor(() => graphite.stats().failed >= 2 && graphite.stats().dropped >= 5, 60_000, 'failed and dropped batches');
   clearInterval(sampler);
   graphite.stop();
   delay.disable();
   t.true(seen.every((stats) => stats.inFlight <= 1), 'never two batches at once');
   t.true(carbon.sockets.length <= graphite.stats().failed + graphite.stats().sent + 1, `one connection per batch: ${carbon.sockets.length}`);
-  t.true(delay.max / 1e6 < 500, `event loop delay ${delay.max / 1e6} ms`);
+  t.true(delay.max / 1e6 < 2000, `event loop delay ${delay.max / 1e6} ms`);
   const warnings = records.filter((record) => record.level === 'warning');
   t.true(warnings.length >= 1);
   for (const warning of warnings) t.regex(warning.message, /^graphite 127\.0\.0\.1:\d+: lost \d+ batch\(es\) of metrics: /);
-  t.true(warnings.some((warning) => warning.message.includes('failed (no answer within 200 ms)')));
+  t.true(warnings.some((warning) => warning.message.includes('failed (no answer within 3000 ms)')));
   t.true(warnings.some((warning) => warning.message.includes('dropped (the previous one was still being sent)')));
   const elapsedS = (Date.now() - (records[0]?.time.getTime() ?? Date.now())) / 1000;
   t.true(warnings.length <= Math.ceil(elapsedS) + 2, `${warnings.length} warnings`);
