@@ -5,7 +5,7 @@ import type { Logger } from '../log/Logger.ts';
 import { forEachLine } from '../supervisor/forEachLine.ts';
 import { FORCE_GRACE_MS, FORCE_SOCKET, MAX_REQUEST_CHARS, parseForceRequest, type ForceAnnouncement, type ForcedCheck } from '../watcher-link/forceProtocol.ts';
 import type { Clock } from '../clock/Clock.ts';
-import { isMetricsRequest } from '../watcher-link/metricsProtocol.ts';
+import { isMetricsRequest, metricsHeader, type WatcherMetricsText } from '../watcher-link/metricsProtocol.ts';
 
 /** What the server needs of a probe (a ProbeLoop). */
 export interface Forceable {
@@ -23,7 +23,7 @@ export interface ForceServerDeps {
   /** How often the socket file is looked for: a flag folder deleted and rebuilt by the watcher loses it. */
   checkEveryMs?: number;
   /** The watcher's Prometheus text, for the responder's `/metrics` (metricsProtocol.ts); absent, such a request gets an error line. */
-  metrics?: () => Promise<string>;
+  metrics?: () => Promise<WatcherMetricsText>;
 }
 
 /** A client that connects and says nothing is dropped after this long. */
@@ -138,7 +138,11 @@ export class ForceServer {
   #answer(connection: net.Socket, line: string): void {
     if (isMetricsRequest(line)) {
       this.#deps.metrics().then(
-        (text) => connection.end(text),
+        ({ shared, own }) => {
+          connection.write(metricsHeader(shared));
+          connection.write(shared);
+          connection.end(own);
+        },
         // The client sees an end without text: no watcher part in that scrape.
         (error: unknown) => {
           this.#problem(`cannot render the watcher's metrics: ${(error as Error).message}`);

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import type { Counter, Metric, Registry } from 'prom-client';
+import type { WatcherMetricsText } from '../watcher-link/metricsProtocol.ts';
 import type { CheckEvent } from './ProbeLoop.ts';
 
 /** prom-client only on the first scrape: loading it costs a process about 11 MB, and a DC nobody scrapes need not pay. */
@@ -58,7 +59,7 @@ export class WatcherMetrics {
   readonly #drift = new Array<number>(DRIFT_BUCKETS_S.length).fill(0);
   #driftSum = 0;
   #driftCount = 0;
-  #registry: Registry | undefined;
+  #registries: { shared: Registry; own: Registry } | undefined;
 
   constructor(probes: () => ReadonlyMap<string, MeasuredProbe>) {
     this.#probes = probes;
@@ -81,15 +82,17 @@ export class WatcherMetrics {
     for (let i = 0; i < DRIFT_BUCKETS_S.length; i++) if (seconds <= DRIFT_BUCKETS_S[i]!) this.#drift[i]!++;
   }
 
-  /** The Prometheus text of the watcher's metrics. */
-  async text(): Promise<string> {
-    this.#registry ??= this.#createRegistry();
-    return this.#registry.metrics();
+  /** The Prometheus text of the watcher's metrics: its default process metrics, and its own families. */
+  async text(): Promise<WatcherMetricsText> {
+    this.#registries ??= this.#createRegistries();
+    const [shared, own] = await Promise.all([this.#registries.shared.metrics(), this.#registries.own.metrics()]);
+    return { shared, own };
   }
 
-  #createRegistry(): Registry {
+  #createRegistries(): { shared: Registry; own: Registry } {
     const client = require('prom-client') as PromClient;
     const registry = new client.Registry();
+    const own = new client.Registry();
     const cpu = process.cpuUsage();
     client.collectDefaultMetrics({ register: registry, labels: WATCHER });
     // prom-client counts CPU from the call above; the time spent before the first scrape is the process's too.
@@ -101,9 +104,9 @@ export class WatcherMetrics {
       // prom-client's Registry takes any object with a name and a get() returning values; its
       // typings only name its own classes. Its Gauge with a collect() hook would keep a second
       // copy of every series and took 2-6 times as long at 10,000 probes.
-      registry.registerMetric(collector as unknown as Metric);
+      own.registerMetric(collector as unknown as Metric);
     }
-    return registry;
+    return { shared: registry, own };
   }
 
   #collectors(): Collector[] {

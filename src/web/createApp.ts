@@ -1,4 +1,5 @@
 import { IncomingMessage, ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
 import Koa from 'koa';
 import type { WebConfig } from '../config/schema.ts';
 import type { Logger } from '../log/Logger.ts';
@@ -6,6 +7,7 @@ import type { HealthModel } from '../verdict/healthModel.ts';
 import { didYouMean } from '../probe-api/suggest.ts';
 import type { Selection, Verdict } from '../verdict/verdict.ts';
 import type { ForcedCheck } from '../watcher-link/forceProtocol.ts';
+import type { WatcherMetricsParts } from '../watcher-link/watcherMetrics.ts';
 import { bearerMatches } from './bearerMatches.ts';
 import { memoizedVerdicts, type VerdictSources, type Verdicts } from './memoizedVerdicts.ts';
 import { mergeExpositions, PROMETHEUS_CONTENT_TYPE } from '../metrics/exposition.ts';
@@ -36,7 +38,7 @@ export interface AppDeps extends VerdictSources {
    * The watcher's part of `/metrics` (its text, from its socket), waited for at most `budgetMs`;
    * undefined when it did not come. Absent: `/metrics` has the responder's part only.
    */
-  watcherMetrics?: (budgetMs: number) => Promise<string | undefined>;
+  watcherMetrics?: (budgetMs: number) => Promise<WatcherMetricsParts | undefined>;
   /** A request answered 511, with its client's address (never its credentials): for a summary, not a line per request. */
   onUnauthorized?: (remote: string | undefined) => void;
   logger: Logger;
@@ -110,11 +112,13 @@ export function createApp(deps: AppDeps): Koa {
   const metrics = async (ctx: Koa.Context): Promise<void> => {
     const timeoutS = Number.parseFloat(ctx.get('X-Prometheus-Scrape-Timeout-Seconds'));
     const budgetMs = Number.isFinite(timeoutS) && timeoutS > 0 ? Math.min(WATCHER_METRICS_WAIT_MS, Math.max(100, timeoutS * 1000 - 250)) : WATCHER_METRICS_WAIT_MS;
-    const [watcherText, processText] = await Promise.all([deps.watcherMetrics?.(budgetMs), processMetrics()]);
-    const up = `# HELP deadpool_watcher_metrics_up 1 when this scrape has the watcher's metrics (checks, durations, drift), else 0.\n# TYPE deadpool_watcher_metrics_up gauge\ndeadpool_watcher_metrics_up ${watcherText === undefined ? 0 : 1}\n`;
+    const [watcher, processText] = await Promise.all([deps.watcherMetrics?.(budgetMs), processMetrics()]);
+    const up = `# HELP deadpool_watcher_metrics_up 1 when this scrape has the watcher's metrics (checks, durations, drift), else 0.\n# TYPE deadpool_watcher_metrics_up gauge\ndeadpool_watcher_metrics_up ${watcher === undefined ? 0 : 1}\n`;
+    const merged = mergeExpositions([renderMetrics(verdicts, deps.getModel(), deps.getFreshness()), up, requests.text(), processText, watcher?.shared ?? '']);
     ctx.status = 200;
     ctx.set('Content-Type', PROMETHEUS_CONTENT_TYPE);
-    ctx.body = mergeExpositions([renderMetrics(verdicts, deps.getModel(), deps.getFreshness()), up, requests.text(), processText, watcherText ?? '']);
+    // The watcher's own families go out as the bytes that came, never joined into one string.
+    ctx.body = watcher === undefined || watcher.rest.length === 0 ? merged : Readable.from([Buffer.from(merged), ...watcher.rest], { objectMode: false });
   };
   const answer = async (ctx: Koa.Context, route: Route): Promise<void> => {
     if (ctx.method !== 'GET' && ctx.method !== 'HEAD') {

@@ -16,7 +16,10 @@ test("counts per probe and result, state changes, last duration, drift (not of f
   metrics.record(event('es', true));
   metrics.record(event('es', false, { transition: { from: 'up', to: 'down' }, driftMs: 2000 }));
   metrics.record(event('es', true, { forced: true, driftMs: 0 }));
-  const text = await metrics.text();
+  const { shared, own } = await metrics.text();
+  t.false(shared.includes('deadpool_'), 'the shared part: default metrics only');
+  t.false(own.includes('process_'), "the watcher's own families only");
+  const text = shared + own;
   const has = (line: string): void => void t.true(text.split('\n').includes(line), line);
   has('deadpool_probe_checks_total{probe="es",module="url_probe",result="pass"} 3');
   has('deadpool_probe_checks_total{probe="es",module="url_probe",result="fail"} 1');
@@ -33,7 +36,7 @@ test("counts per probe and result, state changes, last duration, drift (not of f
   t.is(promtool.status, 0, promtool.stdout + promtool.stderr);
 
   running.delete('es');
-  const after = await metrics.text();
+  const after = (await metrics.text()).own;
   t.false(after.includes('probe="es"'));
   t.true(after.includes('probe="db"'));
 });

@@ -89,9 +89,11 @@ test('deadpool_requests_total counts every route by code, fast path included, an
 });
 
 test("the watcher's text is joined in, its process metrics under the same families as the responder's; without it, deadpool_watcher_metrics_up 0", async (t) => {
-  const watcherText = '# HELP process_resident_memory_bytes Resident memory size in bytes.\n# TYPE process_resident_memory_bytes gauge\nprocess_resident_memory_bytes{process="watcher"} 123\n\n# HELP deadpool_probe_checks_total x\n# TYPE deadpool_probe_checks_total counter\ndeadpool_probe_checks_total{probe="es",module="url_probe",result="pass"} 4\n';
+  const shared = '# HELP process_resident_memory_bytes Resident memory size in bytes.\n# TYPE process_resident_memory_bytes gauge\nprocess_resident_memory_bytes{process="watcher"} 123\n';
+  const own = '# HELP deadpool_probe_checks_total x\n# TYPE deadpool_probe_checks_total counter\ndeadpool_probe_checks_total{probe="es",module="url_probe",result="pass"} 4\n';
   let budget = 0;
-  const withWatcher = await serve(t, { watcher: async (budgetMs) => ((budget = budgetMs), watcherText) });
+  // The rest in two pieces cut mid-line, as a socket may deliver it.
+  const withWatcher = await serve(t, { watcher: async (budgetMs) => ((budget = budgetMs), { shared, rest: [Buffer.from(own.slice(0, 40)), Buffer.from(own.slice(40))] }) });
   const answer = await request(withWatcher, '/metrics', { headers: { ...AUTH, 'X-Prometheus-Scrape-Timeout-Seconds': '1' } });
   t.is(budget, 750, "the watcher gets Prometheus' timeout less a quarter second");
   const body = answer.body;
