@@ -4,7 +4,7 @@
  * node:http baseline, wrk — measures, prints a table and writes bench/results/latest.json.
  *
  *   npm run bench                          everything (about 14 minutes)
- *   npm run bench -- --only flood,lies     some sections: throughput, flood, detection, propagation, lies, scale, blackbox, exec, sql, health, agent
+ *   npm run bench -- --only flood,lies     some sections: throughput, flood, detection, propagation, lies, scale, blackbox, exec, sql, health, agent, metrics
  *   npm run bench -- --quick               fewer rounds and shorter windows (a smoke test, not figures)
  */
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -23,6 +23,7 @@ import { measureFixedRateLatency, type FixedRateResult } from './measureFixedRat
 import { measureFlagPropagation, type PropagationResult } from './measureFlagPropagation.ts';
 import { measureHealthAnswer, POOLS, setFlippingHealthy, startHealthDc, type HealthAnswerCase } from './measureHealth.ts';
 import { measureLies, type LiesResult } from './measureLies.ts';
+import { measureMetricsAnswer, measureMetricsScrape, type MetricsAnswerCase, type MetricsScrapeCase } from './measureMetrics.ts';
 import { measureRssFloors, type RssFloors } from './measureRssFloors.ts';
 import { measureSql, type SqlResult } from './measureSql.ts';
 import { measureThroughput, type ThroughputResult } from './measureThroughput.ts';
@@ -34,7 +35,7 @@ import { startDc } from './startDc.ts';
 import { TOKEN } from './startDeadpool.ts';
 import { median, round } from './stats.ts';
 
-const SECTIONS = ['throughput', 'flood', 'detection', 'propagation', 'lies', 'scale', 'blackbox', 'exec', 'sql', 'health', 'agent'] as const;
+const SECTIONS = ['throughput', 'flood', 'detection', 'propagation', 'lies', 'scale', 'blackbox', 'exec', 'sql', 'health', 'agent', 'metrics'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const args = process.argv.slice(2);
@@ -67,6 +68,7 @@ const PLAN = quick
       sql: { probes: 100, periodS: 1, warmupS: 2, windowS: 5 },
       health: { sizes: [1000], answerS: 4 },
       agent: { rounds: 2, runS: 2, agentConcurrency: 16, wrkConnections: 32, flips: 4, agentInterMs: 200, steadyRatePerS: 100 },
+      metrics: { sizes: [1000], answerS: 4, scrapeS: 15 },
     }
   : {
       rounds: 5,
@@ -87,6 +89,7 @@ const PLAN = quick
       sql: { probes: 100, periodS: 1, warmupS: 3, windowS: 15 },
       health: { sizes: [1000, 10_000], answerS: 15 },
       agent: { rounds: 5, runS: 5, agentConcurrency: 16, wrkConnections: 32, flips: 20, agentInterMs: 200, steadyRatePerS: 100 },
+      metrics: { sizes: [1000, 10_000], answerS: 15, scrapeS: 60 },
     };
 
 const CONNECTIONS = 32;
@@ -113,6 +116,7 @@ interface Results {
   sql?: SqlResult;
   health?: HealthResult;
   agent?: AgentResult;
+  metrics?: { answers: MetricsAnswerCase[]; scrapes: MetricsScrapeCase[] };
   /** The 1/5/15-minute load average as each of these sections started (the machine is shared). */
   loadAtStart: Record<string, number[]>;
   /** Sections that failed, with why: the others still ran. */
@@ -339,6 +343,37 @@ async function main(): Promise<void> {
       log(`  agent ${r.medianAgentAnswersPerS} answers/s, p99 ${r.medianAgentP99Ms} ms (worst round ${r.worstAgentP99Ms} ms), ${r.agentErrors} errors; responder throughput with/without the agent load ${r.medianRatio}; HAProxy DOWN p50 ${r.failure.p50Ms} ms, p95 ${r.failure.p95Ms} ms, max ${r.failure.maxMs} ms, UP p50 ${r.failure.upP50Ms} ms, ${r.failure.missed} missed`);
     });
   }
+  if (wanted('metrics')) {
+    results.metrics = { answers: [], scrapes: [] };
+    const metrics = results.metrics;
+    const backend = await forkServer('backendServer.ts');
+    const bare = await forkServer('bareServer.ts');
+    try {
+      for (const probes of PLAN.metrics.sizes) {
+        await attempt(`metrics ${probes}`, async () => {
+          log(`metrics: the health section's DC with ${probes} probes (${load(`metrics ${probes}`)})`);
+          const dc = await startHealthDc(backend, probes, { needOk: false });
+          try {
+            log(`  /metrics: 1 connection, a request 50-150 ms after each answer, ${PLAN.metrics.answerS} s`);
+            const c = await measureMetricsAnswer(dc, PLAN.metrics.answerS);
+            metrics.answers.push(c);
+            log(`    p50 ${c.p50Ms} ms, p99 ${c.p99Ms} ms, max ${c.maxMs} ms at ${c.rps} req/s (${c.requests} answers, ${c.non2xx} failed); ${c.bytes} bytes${c.withWatcherPart ? '' : " WITHOUT the watcher's part"}, ${c.failing} probes at success 0; responder CPU ${c.responderCpuPercent ?? '?'} %, watcher CPU ${c.watcherCpuPercent} %; responder RSS ${c.responderRssMbBefore} → ${c.responderRssMbAfter} MB`);
+            if (probes === 1000) {
+              log(`  a real Prometheus scraping /metrics every 1 s for ${PLAN.metrics.scrapeS} s while the fast path's throughput is measured (${PLAN.rounds} rounds of ${PLAN.runS} s per side)`);
+              const s = await measureMetricsScrape(dc, bare, { scrapeS: PLAN.metrics.scrapeS, rounds: PLAN.rounds, runS: PLAN.runS, connections: CONNECTIONS });
+              metrics.scrapes.push(s);
+              log(`    ratio ${s.throughput.medianRatio} (${s.throughput.medianResponderRps} vs ${s.throughput.medianBareRps} req/s); ${s.upSamples} good scrapes in ${s.scrapeS} s (last took ${s.lastScrapeMs ?? '?'} ms); responder RSS ${s.responderRssMb.before} → ${s.responderRssMb.after} MB, watcher ${s.watcherRssMb.before} → ${s.watcherRssMb.after} MB`);
+            }
+          } finally {
+            await dc.stop();
+          }
+        });
+      }
+    } finally {
+      await backend.child.stop();
+      await bare.child.stop();
+    }
+  }
 
   results.durationS = round((performance.now() - started) / 1000);
   results.table = table(results);
@@ -447,6 +482,17 @@ function table(r: Results): Row[] {
     rows.push({ measure: `12. responder req/s with the agent at ${a.plan.steadyRatePerS} answers/s ÷ without (agent p99 then)`, value: `${a.steady.medianRatio} (agent p99 ${ms(a.steady.medianAgentP99Ms)})`, target: '≥ 0.95', pass: a.steady.medianRatio >= 0.95 });
     rows.push({ measure: '12. agent answers/s alone ÷ a bare node:net server answering one line', value: `${a.bareRatio} (CPU per answer ${a.responderCpuUsPerAnswer} µs vs ${a.bareCpuUsPerAnswer} µs, less idle ${a.idleCpuPercent.responder} % / ${a.idleCpuPercent.bare} %)`, target: '≥ 0.8', pass: a.bareRatio >= 0.8 });
     rows.push({ measure: `12. backend failure → HAProxy DOWN, ${a.failure.downMs.length} flips, period 1 s, agent-inter ${a.plan.agentInterMs} ms: p50 / p95 / max`, value: `${ms(a.failure.p50Ms)} / ${ms(a.failure.p95Ms)} / ${ms(a.failure.maxMs)}`, target: `p95 ≤ ${downTarget} ms`, pass: a.failure.p95Ms <= downTarget && a.failure.missed === 0 });
+  }
+  for (const c of r.metrics?.answers ?? []) {
+    const what = `13. /metrics, ${c.probes.toLocaleString('en')} probes`;
+    rows.push({ measure: `${what}: answer p99 (p50; max) at ${c.rps} req/s, 1 conn`, value: `${ms(c.p99Ms)} (${ms(c.p50Ms)}; ${ms(c.maxMs)})`, target: '', pass: undefined });
+    rows.push({ measure: `${what}: bytes, with the watcher's part, all answers 200`, value: `${round(c.bytes / 1000, 1)} KB, ${c.withWatcherPart}, ${c.requests - c.non2xx} of ${c.requests}`, target: '', pass: c.withWatcherPart && c.non2xx === 0 });
+  }
+  for (const s of r.metrics?.scrapes ?? []) {
+    const what = `13. ${s.probes.toLocaleString('en')} probes, Prometheus scraping /metrics at 1 s for ${s.scrapeS} s`;
+    rows.push({ measure: `${what}: fast path throughput meanwhile (responder / bare node:http)`, value: `${s.throughput.medianRatio} (${s.throughput.medianResponderRps} / ${s.throughput.medianBareRps} req/s; ${s.throughput.responderNon2xx} not 2xx)`, target: '≥ 0.8', pass: s.throughput.medianRatio >= 0.8 });
+    rows.push({ measure: `${what}: responder RSS after (before)`, value: `${s.responderRssMb.after} MB (${s.responderRssMb.before} MB)`, target: '≤ 80 MB', pass: s.responderRssMb.after <= 80 });
+    rows.push({ measure: `${what}: good scrapes (Prometheus' up), watcher RSS after (before)`, value: `${s.upSamples}, ${s.watcherRssMb.after} MB (${s.watcherRssMb.before} MB)`, target: '', pass: undefined });
   }
   for (const [section, message] of Object.entries(r.errors)) rows.push({ measure: `${section}: did not complete`, value: message.slice(0, 80), target: '', pass: false });
   return rows;

@@ -26,6 +26,10 @@ const NEEDS: Need[] = [
   { command: 'systemd-socket-activate', debian: 'systemd', why: 'socket activation, sd_notify and the unit files are tested with systemd\'s own tools (systemd-notify, systemd-analyze)' },
   { command: 'mariadbd', debian: 'mariadb-server', why: 'sql_probe is tested against a real MariaDB', test: 'test -x /usr/sbin/mariadbd' },
   { command: 'haproxy', debian: 'haproxy', why: 'the HAProxy agent is tested against a real HAProxy', test: 'test -x /usr/sbin/haproxy' },
+  { command: 'prometheus', debian: 'prometheus', why: '/metrics is scraped by a real Prometheus' },
+  { command: 'promtool', debian: 'prometheus', why: '/metrics is checked by promtool check metrics' },
+  { command: 'carbon-cache', debian: 'graphite-carbon', why: 'the graphite metrics are sent to a real carbon-cache' },
+  { command: 'whisper-fetch', debian: 'python3-whisper', why: "the graphite test reads carbon's whisper files back" },
 ];
 
 const has = (need: Need): boolean => spawnSync('/bin/sh', ['-c', need.test ?? `command -v ${need.command}`], { stdio: 'ignore' }).status === 0;

@@ -5,10 +5,14 @@ import path from 'node:path';
 import { FlagStore } from '../flag-store/FlagStore.ts';
 import { FolderLock, LOCK_FILE } from '../flag-store/FolderLock.ts';
 import { createProcessLogger } from '../log/createProcessLogger.ts';
-import { healthModel } from '../verdict/healthModel.ts';
+import { healthModel, slug } from '../verdict/healthModel.ts';
+import { readMarks } from '../marks/readMarks.ts';
+import { GraphiteSender } from '../watcher/GraphiteSender.ts';
+import { graphiteBatch } from '../watcher/graphiteBatch.ts';
 import { systemClock } from '../clock/Clock.ts';
 import { ForceServer } from '../watcher/ForceServer.ts';
 import { StickyKeeper } from '../watcher/StickyKeeper.ts';
+import { WatcherMetrics } from '../watcher/WatcherMetrics.ts';
 import { FolderUnusableError, Watcher } from '../watcher/Watcher.ts';
 import type { CommandIO } from './CommandIO.ts';
 import { EXIT, type ExitCode } from './exitCodes.ts';
@@ -41,12 +45,14 @@ export async function watcherCommand(configFile: string, io: CommandIO): Promise
   const stop = Promise.race([stopRequested(io, log), new Promise<string>((resolve) => (loseLock = resolve))]);
   let model = healthModel(config, first.services.map((service) => service.name));
   let sticky: StickyKeeper | undefined;
+  const metrics = new WatcherMetrics(() => watcher.probes);
   const watcher = new Watcher({
     flags,
     log,
     staleGraceMs: () => staleGraceMs,
     // A probe going down may fail a sticky category: marked at once, not at the next periodic look.
     onCheck: (event) => {
+      metrics.record(event);
       if (event.transition) void sticky?.check();
     },
     onLockLost: (holder) => {
@@ -78,8 +84,28 @@ export async function watcherCommand(configFile: string, io: CommandIO): Promise
   sticky = new StickyKeeper({ folder: flags.folder, model: () => model, snapshot: () => watcher.snapshot(), clock: systemClock, log });
   sticky.start();
   // After the lock: the socket's name in the folder is this watcher's from now on.
-  const forced = new ForceServer({ folder: flags.folder, probes: () => watcher.probes, log, clock: systemClock });
+  const forced = new ForceServer({ folder: flags.folder, probes: () => watcher.probes, log, clock: systemClock, metrics: () => metrics.text() });
   await forced.start();
+  const graphite = config.Generic.graphite;
+  const sender =
+    graphite === undefined
+      ? undefined
+      : new GraphiteSender({
+          server: graphite.server,
+          port: graphite.port,
+          intervalMs: graphite.interval * 1000,
+          clock: systemClock,
+          log,
+          batch: graphiteBatch({
+            prefix: graphite.prefix ?? `deadpool.${slug(config.WEB.name)}`,
+            model: () => model,
+            snapshot: () => watcher.snapshot(),
+            probes: () => watcher.probes,
+            readMarks: () => readMarks(flags.folder),
+            now: () => systemClock.now(),
+          }),
+        });
+  sender?.start();
   const live = new LiveConfig(first, {
     log,
     signals: io.signals,
@@ -106,6 +132,7 @@ export async function watcherCommand(configFile: string, io: CommandIO): Promise
     log,
   });
   await stop;
+  sender?.stop();
   const stopped = Promise.all([report.stopping(), forced.close(), live.close(), watcher.stop(), sticky.stop()]);
   if (!(await within(STOP_BUDGET_MS, stopped))) log.warning('some checks did not stop in time; exiting anyway');
   await close(300);

@@ -19,6 +19,7 @@ import { startServer } from '../web/startServer.ts';
 import { WatcherStateView } from '../web/WatcherStateView.ts';
 import { MAX_FORCE_WAIT_MS } from '../watcher-link/forceProtocol.ts';
 import { SharedForceChecks } from '../watcher-link/SharedForceChecks.ts';
+import { SharedWatcherMetrics } from '../watcher-link/watcherMetrics.ts';
 import type { CommandIO } from './CommandIO.ts';
 import { EXIT, type ExitCode } from './exitCodes.ts';
 import { stopRequested } from './stopRequested.ts';
@@ -103,7 +104,8 @@ export async function webCommand(configFile: string, io: CommandIO): Promise<Exi
   const unauthorized = new AuthFailureReport({ logger: log });
   const forceChecks = new SharedForceChecks(folder);
   const forced = { check: (names: readonly string[]) => forceChecks.force(names, MAX_FORCE_WAIT_MS), rescanFlags: () => flags.rescan() };
-  const app = createApp({ ...sources, verdicts, forced, getWebConfig: () => live.current.config.WEB, getToken: () => access.token, onUnauthorized: (remote) => unauthorized.add(remote), logger: log });
+  const watcherMetrics = new SharedWatcherMetrics(folder);
+  const app = createApp({ ...sources, verdicts, forced, watcherMetrics: (budgetMs) => watcherMetrics.get(budgetMs), getWebConfig: () => live.current.config.WEB, getToken: () => access.token, onUnauthorized: (remote) => unauthorized.add(remote), logger: log });
   let changes: { close(): void } | undefined;
   let markChanges: { close(): void } | undefined;
   let agent: AgentServer | undefined;

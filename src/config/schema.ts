@@ -36,8 +36,18 @@ export const logSchema = z.strictObject({
   protocol: z.enum(['udp', 'tcp']).default('udp'),
 });
 
+/** CoCo's metrics to graphite: plaintext lines over TCP (src/watcher/GraphiteSender.ts). */
+export const graphiteSchema = z.strictObject({
+  server: nonEmptyString('a host name or address'),
+  port: port.default(2003),
+  /** Defaults to `deadpool.<slug of WEB.name>`. */
+  prefix: z.string({ error: 'expected a dotted metric prefix like deadpool.dc1' }).regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, { error: 'expected a dotted metric prefix like deadpool.dc1 (letters, digits, "_", "-")' }).optional(),
+  interval: secondsBetween(1, 3600, '1 h').default(60),
+});
+
 export const genericSchema = z.strictObject({
   log: logSchema.prefault({}),
+  graphite: graphiteSchema.optional(),
 });
 
 const categoryList = z.array(safeName, { error: 'expected a list of category names' }).min(1, { error: 'expected at least one category' });
@@ -69,6 +79,8 @@ export const webSchema = z.strictObject({
   system_code: nonEmptyString('a system code').optional(),
   /** One per Cloudflare pool monitor: its own path and the categories it needs (checked in src/config/modelProblems.ts). */
   pools: z.record(safeName, poolSchema, { error: 'expected a map of pools' }).default({}),
+  /** `/metrics` without the token (for a Prometheus that cannot send one). */
+  metrics_public: boolean.default(false),
 });
 
 export const watchManSchema = z.strictObject({
@@ -149,6 +161,7 @@ export const configSchema = z.strictObject({
 export type Config = z.output<typeof configSchema>;
 export type ProbeConfig = z.output<typeof probeSchema>;
 export type LogConfig = z.output<typeof logSchema>;
+export type GraphiteConfig = z.output<typeof graphiteSchema>;
 export type WebConfig = z.output<typeof webSchema>;
 export type CategoryConfig = z.output<typeof categorySchema>;
 export type PoolConfig = z.output<typeof poolSchema>;

@@ -85,6 +85,19 @@ const cases: [string, string, string[]][] = [
   ['an Agent weight that is not a percentage', `Agent: { port: 9002, weight: "300%" }\nprobes:\n${probe('db')}`, ['config.yaml: Agent.weight: expected a percentage from 0 to 256 (e.g. 100 or "75%") or cpu, got "300%"']],
   ['an Agent weight word other than cpu', `Agent: { port: 9002, weight: idle }\nprobes:\n${probe('db')}`, ['config.yaml: Agent.weight: expected a percentage from 0 to 256 (e.g. 100 or "75%") or cpu, got "idle"']],
   ['an Agent without a port', `Agent: { weight: 50 }\nprobes:\n${probe('db')}`, ['config.yaml: Agent.port: missing, expected a port number (1-65535)']],
+  [
+    'bad values of the metrics keys (issue 11), each with what was expected',
+    `Generic:\n  graphite: { port: 99999, prefix: 'deadpool..dc 1', interval: 0, intervall: 60 }\nWEB:\n  metrics_public: yes\nprobes:\n${probe('db')}`,
+    [
+      'config.yaml: Generic.graphite.server: missing, expected a host name or address',
+      'config.yaml: Generic.graphite.port: expected a port number (1-65535), got 99999',
+      'config.yaml: Generic.graphite.prefix: expected a dotted metric prefix like deadpool.dc1 (letters, digits, "_", "-"), got "deadpool..dc 1"',
+      'config.yaml: Generic.graphite.interval: expected a number of seconds from 1 to 3600 (1 h), got 0',
+      'config.yaml: Generic.graphite.intervall: unknown key (did you mean "interval"?); expected one of server, port, prefix, interval',
+      'config.yaml: WEB.metrics_public: expected True or False, got "yes"',
+    ],
+  ],
+  ['graphite with a server only, metrics_public True: no problem', `Generic:\n  graphite: { server: carbon.example }\nWEB: { metrics_public: True }\nprobes:\n${probe('db')}`, []],
 ];
 
 for (const [name, yaml, expected] of cases) {
