@@ -49,9 +49,11 @@ const MAX_NAMED = 10;
 /*
  * `.f` is a passing state ("OK", "UP"), `.x` what replaces it once the data behind it is older than
  * the watcher's freshness limit, `.xb` the banner saying so: a CSS animation with the limit as its
- * delay, so the page ages without JavaScript. A page the browser did not replace in time (the
- * responder frozen, the network gone) stops claiming anything passes. The delay defaults to 0 s:
- * a page whose second style sheet is missing shows no passing state at all.
+ * delay swaps them, so the page ages without JavaScript. A page the browser did not replace in time
+ * (the responder frozen, the network gone) stops claiming anything passes. `.x` and `.xb` are hidden
+ * by the animation itself (its backwards fill), not by a rule: an element with `display: none`
+ * runs no animation. A browser without the animation, or a page without the second style sheet
+ * (delay 0 s), shows STALE: it fails closed.
  */
 const STYLE = `:root{--expire:0s;color-scheme:light;font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;color:#1b1b1b;background:#fff}
 body{margin:0;padding:12px 16px 32px;max-width:100rem}
@@ -84,14 +86,15 @@ tr.down .s{color:#9c0f15}
 tr.up .s{color:#17692b}
 tr.unsure .s{color:#4b2a8a}
 tr.excused .s{color:#7a4f00}
-.x,.xb{display:none}
-.f,.x,.xb{animation-duration:0s;animation-delay:var(--expire);animation-fill-mode:forwards}
+.x{padding:0 5px;border-radius:3px;background:#5e5466;color:#fff}
+.xb{display:block;margin-top:6px;padding:6px 10px;background:#5e5466;color:#fff;font-weight:600}
+.f,.x,.xb{animation-duration:0s;animation-delay:var(--expire);animation-fill-mode:both}
 .f{animation-name:f}
 .x{animation-name:x}
 .xb{animation-name:xb}
-@keyframes f{to{display:none}}
-@keyframes x{to{display:inline}}
-@keyframes xb{to{display:block}}
+@keyframes f{from{display:inline}to{display:none}}
+@keyframes x{from{display:none}to{display:inline}}
+@keyframes xb{from{display:none}to{display:block}}
 @media (max-width:40rem){body{padding:8px}h1{font-size:1.3rem}th,td{padding:3px 5px}}
 `;
 
