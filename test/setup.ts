@@ -24,6 +24,7 @@ const NEEDS: Need[] = [
   { command: 'dnsmasq', debian: 'dnsmasq', why: 'dns_probe is tested against a real DNS server', test: 'test -x /usr/sbin/dnsmasq' },
   { command: 'postgres', debian: 'postgresql', why: 'sql_probe is tested against a real PostgreSQL', test: 'ls /usr/lib/postgresql/*/bin/postgres' },
   { command: 'mariadbd', debian: 'mariadb-server', why: 'sql_probe is tested against a real MariaDB', test: 'test -x /usr/sbin/mariadbd' },
+  { command: 'chromium', debian: 'chromium', why: 'the status page is tested in a real browser (playwright-core drives /usr/bin/chromium)', test: 'test -x /usr/bin/chromium' },
 ];
 
 const has = (need: Need): boolean => spawnSync('/bin/sh', ['-c', need.test ?? `command -v ${need.command}`], { stdio: 'ignore' }).status === 0;
