@@ -4,7 +4,7 @@
  * node:http baseline, wrk — measures, prints a table and writes bench/results/latest.json.
  *
  *   npm run bench                          everything (about 14 minutes)
- *   npm run bench -- --only flood,lies     some sections: throughput, flood, detection, propagation, lies, scale, blackbox, exec, sql, health
+ *   npm run bench -- --only flood,lies     some sections: throughput, flood, detection, propagation, lies, scale, blackbox, exec, sql, health, page
  *   npm run bench -- --quick               fewer rounds and shorter windows (a smoke test, not figures)
  */
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -22,6 +22,7 @@ import { measureFixedRateLatency, type FixedRateResult } from './measureFixedRat
 import { measureFlagPropagation, type PropagationResult } from './measureFlagPropagation.ts';
 import { measureHealthAnswer, POOLS, setFlippingHealthy, startHealthDc, type HealthAnswerCase } from './measureHealth.ts';
 import { measureLies, type LiesResult } from './measureLies.ts';
+import { measurePageAnswer, measurePageRefreshing, type PageAnswerCase, type PageRefreshingResult } from './measurePage.ts';
 import { measureRssFloors, type RssFloors } from './measureRssFloors.ts';
 import { measureSql, type SqlResult } from './measureSql.ts';
 import { measureThroughput, type ThroughputResult } from './measureThroughput.ts';
@@ -33,7 +34,7 @@ import { startDc } from './startDc.ts';
 import { TOKEN } from './startDeadpool.ts';
 import { round } from './stats.ts';
 
-const SECTIONS = ['throughput', 'flood', 'detection', 'propagation', 'lies', 'scale', 'blackbox', 'exec', 'sql', 'health'] as const;
+const SECTIONS = ['throughput', 'flood', 'detection', 'propagation', 'lies', 'scale', 'blackbox', 'exec', 'sql', 'health', 'page'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const args = process.argv.slice(2);
@@ -65,6 +66,7 @@ const PLAN = quick
       exec: { probes: 100, periodS: 1, warmupS: 2, windowS: 5 },
       sql: { probes: 100, periodS: 1, warmupS: 2, windowS: 5 },
       health: { sizes: [1000], answerS: 4 },
+      page: { sizes: [1000], answerS: 4, refreshingS: 20, viewers: 3 },
     }
   : {
       rounds: 5,
@@ -84,6 +86,7 @@ const PLAN = quick
       exec: { probes: 100, periodS: 1, warmupS: 3, windowS: 15 },
       sql: { probes: 100, periodS: 1, warmupS: 3, windowS: 15 },
       health: { sizes: [1000, 10_000], answerS: 15 },
+      page: { sizes: [1000, 10_000], answerS: 15, refreshingS: 60, viewers: 3 },
     };
 
 const CONNECTIONS = 32;
@@ -109,6 +112,8 @@ interface Results {
   exec?: ExecResult;
   sql?: SqlResult;
   health?: HealthResult;
+  /** Section "page" (issue 11): the HTML status page. */
+  page?: { answers: PageAnswerCase[]; refreshing: PageRefreshingResult[] };
   /** The 1/5/15-minute load average as each of these sections started (the machine is shared). */
   loadAtStart: Record<string, number[]>;
   /** Sections that failed, with why: the others still ran. */
@@ -326,6 +331,42 @@ async function main(): Promise<void> {
     }
   }
 
+  if (wanted('page')) {
+    results.page = { answers: [], refreshing: [] };
+    const page = results.page;
+    const backend = await forkServer('backendServer.ts');
+    const bare = await forkServer('bareServer.ts');
+    try {
+      for (const probes of PLAN.page.sizes) {
+        await attempt(`page ${probes}`, async () => {
+          log(`page: ${probes} url probes over 4 categories behind 3 pools, as in section health (${load(`page ${probes}`)})`);
+          const dc = await startHealthDc(backend, probes);
+          try {
+            for (const failing of [false, true]) {
+              if (failing) await setFlippingHealthy(dc, backend, false);
+              const count = failing ? dc.flipping : 0;
+              log(`  /__health as HTML, ${count} probes failing: 1 connection, a request 50-150 ms after each answer, ${PLAN.page.answerS} s`);
+              const c = await measurePageAnswer(dc, count, PLAN.page.answerS);
+              page.answers.push(c);
+              log(`    p50 ${c.p50Ms} ms, p99 ${c.p99Ms} ms, max ${c.maxMs} ms at ${c.rps} req/s (${c.requests} answers, ${c.non2xx} not 2xx); ${c.bodyBytes} bytes, ${c.rows} rows, refresh ${c.refreshS} s; responder CPU ${c.responderCpuPercent ?? '?'} % (${c.cpuMsPerAnswer ?? '?'} ms per answer), RSS ${c.responderRssMbAfter} MB`);
+            }
+            const p = PLAN.page;
+            log(`  ${p.viewers} browsers keeping the page open for ${p.refreshingS} s, meanwhile the base URL's throughput: ${PLAN.rounds} alternating rounds of ${PLAN.runS} s per side, ${CONNECTIONS} connections (${load(`page refreshing ${probes}`)})`);
+            const r = await measurePageRefreshing(dc, bare, { viewers: p.viewers, seconds: p.refreshingS, rounds: PLAN.rounds, secondsPerRun: PLAN.runS, connections: CONNECTIONS });
+            page.refreshing.push(r);
+            log(`    ${r.pages} pages (${r.failedPages} failed), refresh ${r.refreshS} s; responder RSS ${r.responderRssMb.before} MB before, ${r.responderRssMb.after} MB after (max ${r.responderRssMb.max}); fast path ratio ${r.throughput.medianRatio} (${r.throughput.medianResponderRps} vs ${r.throughput.medianBareRps} req/s; CPU responder ${r.throughput.cpu.responder} %, bare ${r.throughput.cpu.bare} %), ${r.throughput.responderNon2xx} not 2xx`);
+            await backend.ask({ healthy: true });
+          } finally {
+            await dc.stop();
+          }
+        });
+      }
+    } finally {
+      await backend.child.stop();
+      await bare.child.stop();
+    }
+  }
+
   results.durationS = round((performance.now() - started) / 1000);
   results.table = table(results);
   const out = fileURLToPath(new URL('results/latest.json', import.meta.url));
@@ -423,6 +464,16 @@ function table(r: Results): Row[] {
     const what = `11. /__health, ${c.probes.toLocaleString('en')} probes, ${c.failing} failing`;
     rows.push({ measure: `${what}: answer p99 (p50; max) at ${c.rps} req/s, ${c.connections} conn`, value: `${ms(c.p99Ms)} (${ms(c.p50Ms)}; ${ms(c.maxMs)})`, target: '', pass: undefined });
     rows.push({ measure: `${what}: body, checks listed (not ok), all answers 200`, value: `${round(c.bodyBytes / 1000, 1)} KB, ${c.checks} (${c.checksNotOk}), ${c.requests - c.non2xx} of ${c.requests}`, target: `${c.probes} (${c.failing})`, pass: c.checks === c.probes && c.checksNotOk === c.failing && c.ok === (c.failing === 0) && c.non2xx === 0 && c.socketErrors === 0 });
+  }
+  for (const c of r.page?.answers ?? []) {
+    const what = `12. status page, ${c.probes.toLocaleString('en')} probes, ${c.failing} failing`;
+    rows.push({ measure: `${what}: answer p99 (p50; max) at ${c.rps} req/s, ${c.connections} conn`, value: `${ms(c.p99Ms)} (${ms(c.p50Ms)}; ${ms(c.maxMs)})`, target: '', pass: undefined });
+    rows.push({ measure: `${what}: page size, rows, all answers 200`, value: `${round(c.bodyBytes / 1000, 1)} KB, ${c.rows}, ${c.requests - c.non2xx} of ${c.requests}`, target: `${c.probes} rows`, pass: c.rows === c.probes && c.non2xx === 0 && c.socketErrors === 0 });
+  }
+  for (const p of r.page?.refreshing ?? []) {
+    const what = `12. status page, ${p.probes.toLocaleString('en')} probes, ${p.viewers} browsers reloading it every ${p.refreshS} s for ${p.seconds} s`;
+    rows.push({ measure: `${what}: responder RSS after (before; max)`, value: `${p.responderRssMb.after} MB (${p.responderRssMb.before}; ${p.responderRssMb.max} MB)`, target: '≤ 80 MB at 1,000', pass: p.probes > 1000 ? undefined : p.responderRssMb.max <= 80 && p.failedPages === 0 });
+    rows.push({ measure: `${what}: fast path meanwhile (responder / bare node:http)`, value: `${p.throughput.medianRatio} (${p.throughput.medianResponderRps} / ${p.throughput.medianBareRps} req/s)`, target: '≥ 0.8', pass: p.throughput.medianRatio >= 0.8 && p.throughput.responderNon2xx === 0 });
   }
   for (const [section, message] of Object.entries(r.errors)) rows.push({ measure: `${section}: did not complete`, value: message.slice(0, 80), target: '', pass: false });
   return rows;
