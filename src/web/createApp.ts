@@ -1,4 +1,5 @@
 import { IncomingMessage, ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
 import Koa from 'koa';
 import type { WebConfig } from '../config/schema.ts';
 import type { Logger } from '../log/Logger.ts';
@@ -147,11 +148,11 @@ export function createApp(deps: AppDeps): Koa {
         freshUntil: state === undefined ? undefined : state.written_at + heartbeatLimit(state, freshness.graceMs),
       });
       ctx.status = 200;
+      ctx.body = Readable.from(rendered.chunks());
       ctx.set('Content-Type', 'text/html; charset=utf-8');
       ctx.set('Content-Security-Policy', rendered.contentSecurityPolicy);
       ctx.set('X-Frame-Options', 'DENY');
       ctx.set('Referrer-Policy', 'no-referrer');
-      ctx.body = rendered.html;
     } else {
       ctx.status = 200;
       ctx.set('Content-Type', 'application/json; charset=utf-8');
