@@ -89,7 +89,7 @@ export interface PageRefreshingResult {
 
 /**
  * People keeping the page open: `viewers` browsers, each reloading it when its meta refresh says
- * (5 s with the default stale_grace), for `seconds`; meanwhile the fast path's throughput against
+ * (5 s with the default stale_grace), for `seconds` or longer; meanwhile the fast path's throughput against
  * bare node:http, as in section 1. The responder's RSS before, after and at its highest (sampled
  * every second).
  */
@@ -102,9 +102,11 @@ export async function measurePageRefreshing(dc: HealthDc, bare: ForkedServer, op
   let failedPages = 0;
   let refreshS = Number.NaN;
   const end = Date.now() + options.seconds * 1000;
+  // The browsers stay until both the time is up and the throughput runs are over.
+  let measuring = true;
   const viewer = async (offsetMs: number): Promise<void> => {
     await sleep(offsetMs);
-    while (Date.now() < end) {
+    while (measuring || Date.now() < end) {
       const page = await fetchPage(deadpool.origin).catch(() => undefined);
       pages++;
       if (page?.status !== 200 || !Number.isFinite(page.refreshS)) failedPages++;
@@ -124,7 +126,7 @@ export async function measurePageRefreshing(dc: HealthDc, bare: ForkedServer, op
       connections: options.connections,
       rounds: options.rounds,
       secondsPerRun: options.secondsPerRun,
-    });
+    }).finally(() => (measuring = false));
     await Promise.all(viewers);
     const after = round(readProcStats(webPid).rssMb, 1);
     return { probes: dc.probes, viewers: options.viewers, refreshS, seconds: options.seconds, pages, failedPages, responderRssMb: { before, after, max: round(Math.max(max, after), 1) }, throughput };

@@ -342,6 +342,12 @@ async function main(): Promise<void> {
           log(`page: ${probes} url probes over 4 categories behind 3 pools, as in section health (${load(`page ${probes}`)})`);
           const dc = await startHealthDc(backend, probes);
           try {
+            // First, on a responder no page was asked of yet: people keeping it open, as they would.
+            const p = PLAN.page;
+            log(`  ${p.viewers} browsers keeping the page open for ${p.refreshingS} s, meanwhile the base URL's throughput: ${PLAN.rounds} alternating rounds of ${PLAN.runS} s per side, ${CONNECTIONS} connections (${load(`page refreshing ${probes}`)})`);
+            const r = await measurePageRefreshing(dc, bare, { viewers: p.viewers, seconds: p.refreshingS, rounds: PLAN.rounds, secondsPerRun: PLAN.runS, connections: CONNECTIONS });
+            page.refreshing.push(r);
+            log(`    ${r.pages} pages (${r.failedPages} failed), refresh ${r.refreshS} s; responder RSS ${r.responderRssMb.before} MB before, ${r.responderRssMb.after} MB after (max ${r.responderRssMb.max}); fast path ratio ${r.throughput.medianRatio} (${r.throughput.medianResponderRps} vs ${r.throughput.medianBareRps} req/s; CPU responder ${r.throughput.cpu.responder} %, bare ${r.throughput.cpu.bare} %), ${r.throughput.responderNon2xx} not 2xx`);
             for (const failing of [false, true]) {
               if (failing) await setFlippingHealthy(dc, backend, false);
               const count = failing ? dc.flipping : 0;
@@ -350,12 +356,7 @@ async function main(): Promise<void> {
               page.answers.push(c);
               log(`    p50 ${c.p50Ms} ms, p99 ${c.p99Ms} ms, max ${c.maxMs} ms at ${c.rps} req/s (${c.requests} answers, ${c.non2xx} not 2xx); ${c.bodyBytes} bytes, ${c.rows} rows, refresh ${c.refreshS} s; responder CPU ${c.responderCpuPercent ?? '?'} % (${c.cpuMsPerAnswer ?? '?'} ms per answer), RSS ${c.responderRssMbAfter} MB`);
             }
-            await setFlippingHealthy(dc, backend, true);
-            const p = PLAN.page;
-            log(`  ${p.viewers} browsers keeping the page open for ${p.refreshingS} s, meanwhile the base URL's throughput: ${PLAN.rounds} alternating rounds of ${PLAN.runS} s per side, ${CONNECTIONS} connections (${load(`page refreshing ${probes}`)})`);
-            const r = await measurePageRefreshing(dc, bare, { viewers: p.viewers, seconds: p.refreshingS, rounds: PLAN.rounds, secondsPerRun: PLAN.runS, connections: CONNECTIONS });
-            page.refreshing.push(r);
-            log(`    ${r.pages} pages (${r.failedPages} failed), refresh ${r.refreshS} s; responder RSS ${r.responderRssMb.before} MB before, ${r.responderRssMb.after} MB after (max ${r.responderRssMb.max}); fast path ratio ${r.throughput.medianRatio} (${r.throughput.medianResponderRps} vs ${r.throughput.medianBareRps} req/s; CPU responder ${r.throughput.cpu.responder} %, bare ${r.throughput.cpu.bare} %), ${r.throughput.responderNon2xx} not 2xx`);
+            await backend.ask({ healthy: true });
           } finally {
             await dc.stop();
           }
