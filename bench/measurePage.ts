@@ -83,8 +83,8 @@ export interface PageRefreshingResult {
   /** Pages not answered 200 as HTML. */
   failedPages: number;
   responderRssMb: { before: number; after: number; max: number };
-  /** The Cloudflare fast path (base URL, 32 connections) against bare node:http while the pages refresh. */
-  throughput: ThroughputResult;
+  /** The Cloudflare fast path (base URL, 32 connections) against bare node:http while the pages refresh; undefined: the pages alone. */
+  throughput: ThroughputResult | undefined;
 }
 
 /**
@@ -93,7 +93,7 @@ export interface PageRefreshingResult {
  * bare node:http, as in section 1. The responder's RSS before, after and at its highest (sampled
  * every second).
  */
-export async function measurePageRefreshing(dc: HealthDc, bare: ForkedServer, options: { viewers: number; seconds: number; rounds: number; secondsPerRun: number; connections: number }): Promise<PageRefreshingResult> {
+export async function measurePageRefreshing(dc: HealthDc, bare: ForkedServer | undefined, options: { viewers: number; seconds: number; rounds: number; secondsPerRun: number; connections: number }): Promise<PageRefreshingResult> {
   const { deadpool } = dc;
   const webPid = deadpool.web!.pid;
   const before = round(readProcStats(webPid).rssMb, 1);
@@ -117,7 +117,7 @@ export async function measurePageRefreshing(dc: HealthDc, bare: ForkedServer, op
   const sampler = setInterval(() => (max = Math.max(max, readProcStats(webPid).rssMb)), 1000);
   try {
     const viewers = Array.from({ length: options.viewers }, (_, i) => viewer((i * 5000) / options.viewers));
-    const throughput = await measureThroughput({
+    const throughput = bare === undefined ? await sleep(options.seconds * 1000).then(() => undefined).finally(() => (measuring = false)) : await measureThroughput({
       responderUrl: `${deadpool.origin}/`,
       bareUrl: bare.url,
       headers: [`Authorization: Bearer ${TOKEN}`],

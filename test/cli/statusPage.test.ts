@@ -60,6 +60,8 @@ const shown = (page: Page): Promise<Shown> => page.evaluate<Shown>(SHOWN);
 
 
 test.serial('the status page in a real browser: Basic auth, every state in words, reloads by itself, turns stale when it cannot, no console error', async (t) => {
+  // About 30 s alone (Chromium's start, deadpool run's, two CLI runs); up to twice that while the suite loads both cores.
+  t.timeout(120_000);
   const backends = await Promise.all([startToggleBackend(), startToggleBackend(), startToggleBackend()]);
   t.teardown(async () => void (await Promise.all(backends.map((b) => b.close()))));
   const [es1, es2, db] = backends as [(typeof backends)[0], (typeof backends)[0], (typeof backends)[0]];
