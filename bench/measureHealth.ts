@@ -37,7 +37,7 @@ export interface HealthDc {
  * in about a hundred is checked every 2 s against the flippable backend, so a failing case costs no
  * restart and the file's failing part changes as it would in production.
  */
-export async function startHealthDc(backend: ForkedServer, count: number): Promise<HealthDc> {
+export async function startHealthDc(backend: ForkedServer, count: number, options: { requireOk?: boolean } = {}): Promise<HealthDc> {
   const categories = ['search', 'api', 'static', 'default'] as const;
   const probes: ProbeDef[] = [];
   let flipping = 0;
@@ -65,7 +65,8 @@ export async function startHealthDc(backend: ForkedServer, count: number): Promi
     await waitForFirstRound(deadpool, count, 180_000);
     const before = readProcStats(deadpool.web!.pid);
     const waitS = 120;
-    await waitForAnswer(deadpool.origin, '/', 200, waitS * 1000).catch(async (error: unknown) => {
+    // requireOk false (section page): a first round that timed out on a loaded machine leaves probes down for the hour; the page is measured as it is.
+    if (options.requireOk !== false) await waitForAnswer(deadpool.origin, '/', 200, waitS * 1000).catch(async (error: unknown) => {
       // Say what the responder was doing: at 10,000 probes it was busy, not dead (BENCHMARKS.md, issue 10).
       const cpu = round(readProcStats(deadpool.web!.pid).cpuSeconds - before.cpuSeconds, 1);
       const entries = (await readdir(deadpool.folder).catch(() => [])).length;
