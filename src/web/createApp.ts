@@ -146,6 +146,7 @@ export function createApp(deps: AppDeps): Koa {
         selected: categories,
         now: freshness.now,
         freshUntil: state === undefined ? undefined : state.written_at + heartbeatLimit(state, freshness.graceMs),
+        freshForMs: state === undefined ? undefined : heartbeatLimit(state, freshness.graceMs),
       });
       ctx.status = 200;
       ctx.body = Readable.from(rendered.chunks());

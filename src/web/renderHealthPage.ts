@@ -28,6 +28,12 @@ export interface HealthPageInput {
    * passing state it shows as stale.
    */
   freshUntil: number | undefined;
+  /**
+   * How long the watcher's word holds after it is written (its heartbeat limit, from the config);
+   * undefined when nothing was heard. The reload interval follows it, not the time left: a
+   * responder too busy to read the heartbeat in time must not be asked for pages more often.
+   */
+  freshForMs: number | undefined;
 }
 
 export interface HealthPage {
@@ -48,6 +54,8 @@ const MIN_REFRESH_S = 1;
 const MAX_REFRESH_S = 5;
 /** A reload is asked for at least this long before the shown data turns stale, for the answer to arrive. */
 const REFRESH_MARGIN_MS = 500;
+/** The watcher's heartbeat: the data on a page may be that old when it is made. */
+const HEARTBEAT_MS = 500;
 /** Names on one verdict line; the table has them all. */
 const MAX_NAMED = 10;
 
@@ -112,9 +120,9 @@ const STYLE_HASH = sha256(STYLE);
  * by a meta refresh; every text that comes from config, a flag or a mark is escaped.
  */
 export function renderHealthPage(input: HealthPageInput): HealthPage {
-  const { now, freshUntil } = input;
+  const { now, freshUntil, freshForMs } = input;
   const expireMs = freshUntil === undefined ? 0 : Math.max(0, freshUntil - now);
-  const refreshS = freshUntil === undefined ? MAX_REFRESH_S : Math.min(MAX_REFRESH_S, Math.max(MIN_REFRESH_S, Math.floor((expireMs - REFRESH_MARGIN_MS) / 1000)));
+  const refreshS = freshForMs === undefined ? MAX_REFRESH_S : Math.min(MAX_REFRESH_S, Math.max(MIN_REFRESH_S, Math.floor((freshForMs - HEARTBEAT_MS - REFRESH_MARGIN_MS) / 1000)));
   const timing = `:root{--expire:${expireMs}ms}`;
   return { chunks: () => pageChunks(input, refreshS, timing), contentSecurityPolicy: policy(timing), refreshS };
 }

@@ -44,6 +44,7 @@ interface Setup {
   blocker?: string;
   selected?: string[];
   freshUntil?: number | undefined;
+  freshForMs?: number | undefined;
 }
 
 /** The page as the responder makes it: every verdict from the one verdict function. */
@@ -61,6 +62,7 @@ function page(setup: Setup = {}): { html: string; contentSecurityPolicy: string;
     selected: setup.selected,
     now: NOW,
     freshUntil: 'freshUntil' in setup ? setup.freshUntil : NOW + 5800,
+    freshForMs: 'freshForMs' in setup ? setup.freshForMs : 6000,
   });
   return { html: pageHtml(rendered), contentSecurityPolicy: rendered.contentSecurityPolicy, refreshS: rendered.refreshS };
 }
@@ -214,16 +216,16 @@ test('page: the content security policy allows its two style sheets and nothing 
 });
 
 test('page: reloads before its data turns stale, and marks passing states stale at the freshness limit', (t) => {
-  const refresh = (freshUntil: number | undefined) => {
-    const p = page({ freshUntil });
+  const timing = (freshForMs: number | undefined, freshUntil: number | undefined) => {
+    const p = page({ freshForMs, freshUntil });
     return [p.refreshS, /<meta http-equiv="refresh" content="(\d+);url=__health">/.exec(p.html)?.[1], /<style>:root\{--expire:(\d+)ms\}<\/style>/.exec(p.html)?.[1]];
   };
-  t.deepEqual(refresh(NOW + 6000), [5, '5', '6000'], 'production: 1 s of heartbeats + 5 s of grace');
-  t.deepEqual(refresh(NOW + 60_000), [5, '5', '60000'], 'never less often than every 5 s');
-  t.deepEqual(refresh(NOW + 1800), [1, '1', '1800'], 'a short grace: every second');
-  t.deepEqual(refresh(NOW + 200), [1, '1', '200']);
-  t.deepEqual(refresh(NOW - 5000), [1, '1', '0'], 'stale already: passing states are never shown as passing');
-  t.deepEqual(refresh(undefined), [5, '5', '0'], 'no watcher heard: nothing passes');
+  t.deepEqual(timing(6000, NOW + 5600), [5, '5', '5600'], 'production: 1 s of heartbeats + 5 s of grace');
+  t.deepEqual(timing(60_000, NOW + 59_000), [5, '5', '59000'], 'never less often than every 5 s');
+  t.deepEqual(timing(2000, NOW + 1800), [1, '1', '1800'], 'a short grace: every second');
+  t.deepEqual(timing(6000, NOW + 200), [5, '5', '200'], 'a responder late with the heartbeat is not asked more often; the page turns stale before its reload');
+  t.deepEqual(timing(6000, NOW - 5000), [5, '5', '0'], 'stale already: passing states are never shown as passing');
+  t.deepEqual(timing(undefined, undefined), [5, '5', '0'], 'no watcher heard: nothing passes');
   const { html } = page();
   t.regex(html, /<span class="f">OK<\/span><span class="x">STALE<\/span>/);
   t.regex(html, /<td><span class="f">UP<\/span><span class="x">STALE<\/span><\/td>/);
@@ -242,7 +244,7 @@ test('page: made in chunks of a few KB, the same page as a whole', (t) => {
   const extra = Object.fromEntries(Array.from({ length: 500 }, (_, i) => [`p${i}`, { module: 'url_probe', categories: ['api'] }]));
   const m = model('DC-1', extra);
   const input = { model: m, probes: new Map([...m.probes.keys()].map((name) => [name, up])), marks: NO_MARKS, now: NOW };
-  const rendered = renderHealthPage({ model: m, dc: verdict(input), pools: [], shown: verdict(input), selected: undefined, now: NOW, freshUntil: NOW + 5000 });
+  const rendered = renderHealthPage({ model: m, dc: verdict(input), pools: [], shown: verdict(input), selected: undefined, now: NOW, freshUntil: NOW + 5000, freshForMs: 6000 });
   const chunks = [...rendered.chunks()];
   t.true(chunks.length > 5);
   t.true(Math.max(...chunks.map((chunk) => chunk.length)) < 64 * 1024, 'no chunk near the size V8 keeps as a large object');
