@@ -64,7 +64,8 @@ export async function startHealthDc(backend: ForkedServer, count: number, option
   });
   try {
     await waitForFirstRound(deadpool, count, 180_000);
-    // The metrics section measures /metrics whatever the answer: a loaded machine times some checks out.
+    // The metrics and page sections measure whatever the answer: a first round that timed out on a
+    // loaded machine leaves probes down for the hour.
     if (options.needOk === false) return { deadpool, probes: count, flipping, stop: () => deadpool.stop() };
     const before = readProcStats(deadpool.web!.pid);
     const waitS = 120;

@@ -4,8 +4,9 @@
  * node:http baseline, wrk — measures, prints a table and writes bench/results/latest.json.
  *
  *   npm run bench                          everything (about 14 minutes)
- *   npm run bench -- --only flood,lies     some sections: throughput, flood, detection, propagation, lies, scale, blackbox, exec, sql, health, agent, metrics
+ *   npm run bench -- --only flood,lies     some sections: throughput, flood, detection, propagation, lies, scale, blackbox, exec, sql, health, agent, metrics, page
  *   npm run bench -- --quick               fewer rounds and shorter windows (a smoke test, not figures)
+ *   npm run bench -- --only page --page-sizes 10000   the status page at these sizes only
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -24,6 +25,7 @@ import { measureFlagPropagation, type PropagationResult } from './measureFlagPro
 import { measureHealthAnswer, POOLS, setFlippingHealthy, startHealthDc, type HealthAnswerCase } from './measureHealth.ts';
 import { measureLies, type LiesResult } from './measureLies.ts';
 import { measureMetricsAnswer, measureMetricsScrape, type MetricsAnswerCase, type MetricsScrapeCase } from './measureMetrics.ts';
+import { measurePageAnswer, measurePageRefreshing, type PageAnswerCase, type PageRefreshingResult } from './measurePage.ts';
 import { measureRssFloors, type RssFloors } from './measureRssFloors.ts';
 import { measureSql, type SqlResult } from './measureSql.ts';
 import { measureThroughput, type ThroughputResult } from './measureThroughput.ts';
@@ -35,7 +37,7 @@ import { startDc } from './startDc.ts';
 import { TOKEN } from './startDeadpool.ts';
 import { median, round } from './stats.ts';
 
-const SECTIONS = ['throughput', 'flood', 'detection', 'propagation', 'lies', 'scale', 'blackbox', 'exec', 'sql', 'health', 'agent', 'metrics'] as const;
+const SECTIONS = ['throughput', 'flood', 'detection', 'propagation', 'lies', 'scale', 'blackbox', 'exec', 'sql', 'health', 'agent', 'metrics', 'page'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const args = process.argv.slice(2);
@@ -69,6 +71,7 @@ const PLAN = quick
       health: { sizes: [1000], answerS: 4 },
       agent: { rounds: 2, runS: 2, agentConcurrency: 16, wrkConnections: 32, flips: 4, agentInterMs: 200, steadyRatePerS: 100 },
       metrics: { sizes: [1000], answerS: 4, scrapeS: 15 },
+      page: { sizes: [1000], answerS: 4, refreshingS: 20, viewers: 3 },
     }
   : {
       rounds: 5,
@@ -90,6 +93,7 @@ const PLAN = quick
       health: { sizes: [1000, 10_000], answerS: 15 },
       agent: { rounds: 5, runS: 5, agentConcurrency: 16, wrkConnections: 32, flips: 20, agentInterMs: 200, steadyRatePerS: 100 },
       metrics: { sizes: [1000, 10_000], answerS: 15, scrapeS: 60 },
+      page: { sizes: [1000, 10_000], answerS: 15, refreshingS: 60, viewers: 3 },
     };
 
 const CONNECTIONS = 32;
@@ -117,6 +121,8 @@ interface Results {
   health?: HealthResult;
   agent?: AgentResult;
   metrics?: { answers: MetricsAnswerCase[]; scrapes: MetricsScrapeCase[] };
+  /** Section "page" (issue 11): the HTML status page. */
+  page?: { answers: PageAnswerCase[]; refreshing: PageRefreshingResult[] };
   /** The 1/5/15-minute load average as each of these sections started (the machine is shared). */
   loadAtStart: Record<string, number[]>;
   /** Sections that failed, with why: the others still ran. */
@@ -374,6 +380,51 @@ async function main(): Promise<void> {
       await bare.child.stop();
     }
   }
+  if (wanted('page')) {
+    results.page = { answers: [], refreshing: [] };
+    const page = results.page;
+    const backend = await forkServer('backendServer.ts');
+    const bare = await forkServer('bareServer.ts');
+    try {
+      const sizesArg = args.indexOf('--page-sizes');
+      const sizes = sizesArg >= 0 && args[sizesArg + 1] ? args[sizesArg + 1]!.split(',').map(Number) : PLAN.page.sizes;
+      for (const probes of sizes) {
+        await attempt(`page ${probes}`, async () => {
+          log(`page: ${probes} url probes over 4 categories behind 3 pools, as in section health (${load(`page ${probes}`)})`);
+          const dc = await startHealthDc(backend, probes, { needOk: false });
+          try {
+            const downAtStart = (await dc.deadpool.readState())?.failing ?? {};
+            const down = Object.keys(downAtStart).length;
+            if (down > 0) log(`  ${down} of ${probes} probes not up after the watcher's first round (checks that timed out on the loaded machine stay down for the hour): measured as they are, without the failing case`);
+            // First, on a responder no page was asked of yet: people keeping it open, as they would,
+            // alone (what the page costs), then while the fast path is measured.
+            const p = PLAN.page;
+            for (const withThroughput of [false, true]) {
+              log(`  ${p.viewers} browsers keeping the page open for ${p.refreshingS} s${withThroughput ? `, meanwhile the base URL's throughput: ${PLAN.rounds} alternating rounds of ${PLAN.runS} s per side, ${CONNECTIONS} connections` : ', nothing else'} (${load(`page refreshing ${probes}${withThroughput ? ' with throughput' : ''}`)})`);
+              const r = await measurePageRefreshing(dc, withThroughput ? bare : undefined, { viewers: p.viewers, seconds: p.refreshingS, rounds: PLAN.rounds, secondsPerRun: PLAN.runS, connections: CONNECTIONS });
+              page.refreshing.push(r);
+              const t = r.throughput;
+              log(`    ${r.pages} pages (${r.failedPages} failed), refresh ${r.refreshS} s; responder RSS ${r.responderRssMb.before} MB before, ${r.responderRssMb.after} MB after (max ${r.responderRssMb.max})${t ? `; fast path ratio ${t.medianRatio} (${t.medianResponderRps} vs ${t.medianBareRps} req/s; CPU responder ${t.cpu.responder} %, bare ${t.cpu.bare} %), ${t.responderNon2xx} not 2xx` : ''}`);
+            }
+            for (const failing of down > 0 ? [false] : [false, true]) {
+              if (failing) await setFlippingHealthy(dc, backend, false);
+              const count = failing ? dc.flipping : down;
+              log(`  /__health as HTML, ${count} probes failing: 1 connection, a request 50-150 ms after each answer, ${PLAN.page.answerS} s`);
+              const c = await measurePageAnswer(dc, count, PLAN.page.answerS);
+              page.answers.push(c);
+              log(`    p50 ${c.p50Ms} ms, p99 ${c.p99Ms} ms, max ${c.maxMs} ms at ${c.rps} req/s (${c.requests} answers, ${c.non2xx} not 2xx); ${c.bodyBytes} bytes, ${c.rows} rows, refresh ${c.refreshS} s; responder CPU ${c.responderCpuPercent ?? '?'} % (${c.cpuMsPerAnswer ?? '?'} ms per answer), RSS ${c.responderRssMbAfter} MB`);
+            }
+            await backend.ask({ healthy: true });
+          } finally {
+            await dc.stop();
+          }
+        });
+      }
+    } finally {
+      await backend.child.stop();
+      await bare.child.stop();
+    }
+  }
 
   results.durationS = round((performance.now() - started) / 1000);
   results.table = table(results);
@@ -493,6 +544,17 @@ function table(r: Results): Row[] {
     rows.push({ measure: `${what}: fast path throughput meanwhile (responder / bare node:http)`, value: `${s.throughput.medianRatio} (${s.throughput.medianResponderRps} / ${s.throughput.medianBareRps} req/s; ${s.throughput.responderNon2xx} not 2xx)`, target: '≥ 0.8', pass: s.throughput.medianRatio >= 0.8 });
     rows.push({ measure: `${what}: responder RSS after (before)`, value: `${s.responderRssMb.after} MB (${s.responderRssMb.before} MB)`, target: '≤ 80 MB', pass: s.responderRssMb.after <= 80 });
     rows.push({ measure: `${what}: good scrapes (Prometheus' up), watcher RSS after (before)`, value: `${s.upSamples}, ${s.watcherRssMb.after} MB (${s.watcherRssMb.before} MB)`, target: '', pass: undefined });
+  }
+  for (const c of r.page?.answers ?? []) {
+    const what = `14. status page, ${c.probes.toLocaleString('en')} probes, ${c.failing} failing`;
+    rows.push({ measure: `${what}: answer p99 (p50; max) at ${c.rps} req/s, ${c.connections} conn`, value: `${ms(c.p99Ms)} (${ms(c.p50Ms)}; ${ms(c.maxMs)})`, target: '', pass: undefined });
+    rows.push({ measure: `${what}: page size, rows, all answers 200`, value: `${round(c.bodyBytes / 1000, 1)} KB, ${c.rows}, ${c.requests - c.non2xx} of ${c.requests}`, target: `${c.probes} rows`, pass: c.rows === c.probes && c.non2xx === 0 && c.socketErrors === 0 });
+  }
+  for (const p of r.page?.refreshing ?? []) {
+    const t = p.throughput;
+    const what = `14. status page, ${p.probes.toLocaleString('en')} probes, ${p.viewers} browsers reloading it every ${p.refreshS} s for ${p.seconds} s${t ? ' with the fast path flooded' : ', alone'}`;
+    rows.push({ measure: `${what}: responder RSS after (before; max)`, value: `${p.responderRssMb.after} MB (${p.responderRssMb.before}; ${p.responderRssMb.max} MB)`, target: '≤ 80 MB at 1,000', pass: p.probes > 1000 ? undefined : p.responderRssMb.max <= 80 && p.failedPages === 0 });
+    if (t) rows.push({ measure: `${what}: fast path meanwhile (responder / bare node:http)`, value: `${t.medianRatio} (${t.medianResponderRps} / ${t.medianBareRps} req/s)`, target: '≥ 0.8', pass: t.medianRatio >= 0.8 && t.responderNon2xx === 0 });
   }
   for (const [section, message] of Object.entries(r.errors)) rows.push({ measure: `${section}: did not complete`, value: message.slice(0, 80), target: '', pass: false });
   return rows;

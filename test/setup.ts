@@ -30,6 +30,7 @@ const NEEDS: Need[] = [
   { command: 'promtool', debian: 'prometheus', why: '/metrics is checked by promtool check metrics' },
   { command: 'carbon-cache', debian: 'graphite-carbon', why: 'the graphite metrics are sent to a real carbon-cache' },
   { command: 'whisper-fetch', debian: 'python3-whisper', why: "the graphite test reads carbon's whisper files back" },
+  { command: 'chromium', debian: 'chromium', why: 'the status page is tested in a real browser (playwright-core drives /usr/bin/chromium)', test: 'test -x /usr/bin/chromium' },
 ];
 
 const has = (need: Need): boolean => spawnSync('/bin/sh', ['-c', need.test ?? `command -v ${need.command}`], { stdio: 'ignore' }).status === 0;

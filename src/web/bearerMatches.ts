@@ -35,6 +35,12 @@ export function bearerMatches(header: string | undefined, token: string): boolea
   // Answering a missing or non-Bearer header without comparing tells nothing about the token, and
   // keeps a flood of unauthenticated requests cheap.
   if (presented === '') return false;
+  return tokenEquals(presented, token);
+}
+
+/** Whether a presented token is the token, in time that does not depend on the guess (see bearerMatches); never for an empty one. */
+export function tokenEquals(presented: string, token: string): boolean {
+  if (presented === '') return false;
   const { bytes, scratch } = forToken(token);
   const sameLength = Buffer.byteLength(presented) === bytes.length;
   // Either way the same number of bytes is copied and compared.

@@ -5,9 +5,11 @@ import type { WebConfig } from '../config/schema.ts';
 import type { Logger } from '../log/Logger.ts';
 import type { HealthModel } from '../verdict/healthModel.ts';
 import { didYouMean } from '../probe-api/suggest.ts';
-import type { Selection, Verdict } from '../verdict/verdict.ts';
+import type { Selection } from '../verdict/verdict.ts';
 import type { ForcedCheck } from '../watcher-link/forceProtocol.ts';
 import type { WatcherMetricsParts } from '../watcher-link/watcherMetrics.ts';
+import { heartbeatLimit } from '../verdict/probeStatuses.ts';
+import { basicPasswordMatches } from './basicPasswordMatches.ts';
 import { bearerMatches } from './bearerMatches.ts';
 import { memoizedVerdicts, type VerdictSources, type Verdicts } from './memoizedVerdicts.ts';
 import { mergeExpositions, PROMETHEUS_CONTENT_TYPE } from '../metrics/exposition.ts';
@@ -15,6 +17,7 @@ import { processMetrics } from './processMetrics.ts';
 import { renderHealth } from './renderHealth.ts';
 import { renderMetrics } from './renderMetrics.ts';
 import { RequestCounts } from './RequestCounts.ts';
+import { renderHealthPage } from './renderHealthPage.ts';
 import { stateAfterForced } from './stateAfterForced.ts';
 
 /** What `?cache=false` needs from outside: the watcher's forced checks and a fresh look at the flags. */
@@ -90,18 +93,28 @@ export function createApp(deps: AppDeps): Koa {
     return false;
   };
   /**
+   * The HTML page also takes the token as the password of HTTP Basic auth: a browser cannot send a
+   * bearer header. A request without credentials is a browser's first one, not a failure to count.
+   */
+  const pageAuthorized = (authorization: string | undefined, remote: string | undefined): boolean => {
+    const token = deps.getToken();
+    if (token === undefined || bearerMatches(authorization, token) || basicPasswordMatches(authorization, token)) return true;
+    if (authorization) deps.onUnauthorized?.(remote);
+    return false;
+  };
+  /**
    * `?cache=false`: the selected probes checked now by the watcher, then the answer from the flags
    * it wrote and its results, through the same verdict as every other answer. A probe with no
    * result in time, or no watcher listening, counts as the state file says.
    */
-  const forcedVerdict = async (forced: ForcedChecks, selection: Selection, health: boolean): Promise<Verdict> => {
+  const forcedVerdicts = async (forced: ForcedChecks, selection: Selection, health: boolean): Promise<Verdicts> => {
     const names = verdicts(selection).probes.map((probe) => probe.name);
     const results = await forced.check(names);
     await forced.rescanFlags();
     const freshness = deps.getFreshness();
     const state = freshness.watcher.state;
     const watcher = state === undefined ? freshness.watcher : { state: stateAfterForced(state, results) };
-    return memoizedVerdicts({ ...deps, getFreshness: () => ({ ...freshness, watcher }) }, { checks: health })(selection);
+    return memoizedVerdicts({ ...deps, getFreshness: () => ({ ...freshness, watcher }) }, { checks: health });
   };
   /**
    * The responder's metrics (from the verdicts: success, pools; its requests and process) and the
@@ -131,7 +144,17 @@ export function createApp(deps: AppDeps): Koa {
       await metrics(ctx);
       return;
     }
-    if (!authorized(ctx.get('Authorization'), ctx.ip)) {
+    // /__health answers JSON or HTML as Accept asks (FT): a cache in between must keep them apart.
+    if (route.kind === 'health') ctx.set('Vary', 'Accept');
+    const page = route.kind === 'health' && ctx.accepts('application/json', 'text/html') === 'text/html';
+    if (page) {
+      if (!pageAuthorized(ctx.get('Authorization'), ctx.ip)) {
+        ctx.status = 401;
+        ctx.set('WWW-Authenticate', `Basic realm="${realm(deps.getModel().name)}", charset="UTF-8"`);
+        ctx.body = 'Unauthorized: the password is the access token (any user name)\n';
+        return;
+      }
+    } else if (!authorized(ctx.get('Authorization'), ctx.ip)) {
       ctx.status = AUTH_ERR.status;
       ctx.body = AUTH_ERR.body;
       return;
@@ -149,14 +172,35 @@ export function createApp(deps: AppDeps): Koa {
     const base = route.kind === 'answer' ? route.selection : {};
     const selection = categories === undefined ? base : { ...base, categories };
     const health = route.kind === 'health';
-    const result =
-      deps.forced !== undefined && ctx.query['cache'] === 'false' ? await forcedVerdict(deps.forced, selection, health) : (health ? detailedVerdicts : verdicts)(selection);
+    const forced = deps.forced !== undefined && ctx.query['cache'] === 'false' ? await forcedVerdicts(deps.forced, selection, health) : undefined;
+    const result = (forced ?? (health ? detailedVerdicts : verdicts))(selection);
     if (route.kind === 'answer') {
       ctx.status = result.status;
       ctx.body = result.body;
     } else if (route.kind === 'gtg') {
       ctx.status = result.status;
       ctx.body = result.status === 200 ? 'OK\n' : result.body.slice(result.body.indexOf('\n') + 1);
+    } else if (page) {
+      const model = deps.getModel();
+      const freshness = deps.getFreshness();
+      const state = freshness.watcher.state;
+      const among = forced ?? verdicts;
+      const rendered = renderHealthPage({
+        model,
+        dc: among(selectionOf(routes().get(deps.getWebConfig().base_url)) ?? {}),
+        pools: [...model.pools.values()].map((pool) => among(selectionOf(routes().get(pool.path)) ?? { pool: pool.name })),
+        shown: result,
+        selected: categories,
+        now: freshness.now,
+        freshUntil: state === undefined ? undefined : state.written_at + heartbeatLimit(state, freshness.graceMs),
+        freshForMs: state === undefined ? undefined : heartbeatLimit(state, freshness.graceMs),
+      });
+      ctx.status = 200;
+      ctx.body = Readable.from(rendered.chunks());
+      ctx.set('Content-Type', 'text/html; charset=utf-8');
+      ctx.set('Content-Security-Policy', rendered.contentSecurityPolicy);
+      ctx.set('X-Frame-Options', 'DENY');
+      ctx.set('Referrer-Policy', 'no-referrer');
     } else {
       ctx.status = 200;
       ctx.set('Content-Type', 'application/json; charset=utf-8');
@@ -266,6 +310,16 @@ function routeTable(getBaseUrl: () => string, getModel: () => HealthModel): () =
     built = { baseUrl, pools, routes };
     return routes;
   };
+}
+
+/** The selection a route answers for (the routes keep one object each: the memo's key is built once). */
+function selectionOf(route: Route | undefined): Selection | undefined {
+  return route?.kind === 'answer' ? route.selection : undefined;
+}
+
+/** WEB.name as a quoted-string of a header (RFC 9110 §5.6.4): printable ASCII, quotes and backslashes escaped. */
+function realm(name: string): string {
+  return `DeadPool ${name}`.replace(/[^\x20-\x7e]/g, '?').replace(/["\\]/g, '\\$&');
 }
 
 interface Reply {
