@@ -1,3 +1,5 @@
+import { Actions } from '../actions/Actions.ts';
+import type { RunCommand } from '../actions/RunCommand.ts';
 import { LiveConfig } from '../config/LiveConfig.ts';
 import { loadConfig, moduleFolders } from '../config/loadConfig.ts';
 import { restartNeeded } from '../config/restartNeeded.ts';
@@ -5,10 +7,15 @@ import path from 'node:path';
 import { FlagStore } from '../flag-store/FlagStore.ts';
 import { FolderLock, LOCK_FILE } from '../flag-store/FolderLock.ts';
 import { createProcessLogger } from '../log/createProcessLogger.ts';
+import { probeEvent, verdictEvent } from '../notifiers/events.ts';
+import { Notifiers } from '../notifiers/Notifiers.ts';
+import { axiosPostJson } from '../notifiers/postJson.ts';
+import { execClient } from '../probe-kit/execClient.ts';
 import { healthModel } from '../verdict/healthModel.ts';
 import { systemClock } from '../clock/Clock.ts';
 import { ForceServer } from '../watcher/ForceServer.ts';
 import { StickyKeeper } from '../watcher/StickyKeeper.ts';
+import { VerdictWatch } from '../watcher/VerdictWatch.ts';
 import { FolderUnusableError, Watcher } from '../watcher/Watcher.ts';
 import type { CommandIO } from './CommandIO.ts';
 import { EXIT, type ExitCode } from './exitCodes.ts';
@@ -33,13 +40,28 @@ export async function watcherCommand(configFile: string, io: CommandIO): Promise
   const stop = Promise.race([stopRequested(io, log), new Promise<string>((resolve) => (loseLock = resolve))]);
   let model = healthModel(config, first.services.map((service) => service.name));
   let sticky: StickyKeeper | undefined;
+  let verdicts: VerdictWatch | undefined;
+  // Actions and notifiers run here, never in the responder (it faces the network), and their
+  // commands through the exec helper: a slow or hanging one never delays a check or the heartbeat.
+  const run: RunCommand = (request, signal, onStarted) => execClient.run(request, signal, log, onStarted);
+  const cwd = path.dirname(first.file);
+  const actions = new Actions({ run, clock: systemClock, log, cwd });
+  const notifiers = new Notifiers({ run, post: axiosPostJson, clock: systemClock, log, cwd });
   const watcher = new Watcher({
     flags,
     log,
     staleGraceMs: () => staleGraceMs,
-    // A probe going down may fail a sticky category: marked at once, not at the next periodic look.
+    // A probe going down may fail a sticky category or turn a verdict: looked at once, not at the next periodic look.
     onCheck: (event) => {
-      if (event.transition) void sticky?.check();
+      if (!event.transition) return;
+      void sticky?.check();
+      void verdicts?.check(event.at);
+      const { from, to } = event.transition;
+      // Every probe's first pass at start-up is no news.
+      if (notifiers.all.size === 0 || (from === 'pending' && to === 'up')) return;
+      const loop = watcher.probes.get(event.probe);
+      const change = { probe: event.probe, module: loop?.spec.moduleName ?? '', from, to, reason: event.reason, since: loop?.stateSince ?? event.at };
+      notifiers.publish(probeEvent(model.name, change, systemClock.now()));
     },
     onLockLost: (holder) => {
       lockLost = holder;
@@ -69,6 +91,22 @@ export async function watcherCommand(configFile: string, io: CommandIO): Promise
   await watcher.start(probes);
   sticky = new StickyKeeper({ folder: flags.folder, model: () => model, snapshot: () => watcher.snapshot(), clock: systemClock, log });
   sticky.start();
+  actions.update(config.actions);
+  await notifiers.update({ notifiers: config.notifiers, folder: config.WatchMan.notifiers_folder });
+  notifiers.start();
+  verdicts = new VerdictWatch({
+    folder: flags.folder,
+    model: () => model,
+    snapshot: () => watcher.snapshot(),
+    clock: systemClock,
+    log,
+    onChange: (change) => {
+      actions.onChange(change);
+      // The first verdict after a start is no news to a notifier (a restart would page everyone).
+      if (change.from !== undefined) notifiers.publish(verdictEvent(model.name, change, systemClock.now()));
+    },
+  });
+  verdicts.start();
   // After the lock: the socket's name in the folder is this watcher's from now on.
   const forced = new ForceServer({ folder: flags.folder, probes: () => watcher.probes, log, clock: systemClock });
   await forced.start();
@@ -84,6 +122,9 @@ export async function watcherCommand(configFile: string, io: CommandIO): Promise
       for (const line of next.warnings) warnOnce(line);
       await watcher.apply(next.probes);
       model = healthModel(next.config, next.services.map((service) => service.name));
+      actions.update(next.config.actions);
+      await notifiers.update({ notifiers: next.config.notifiers, folder: next.config.WatchMan.notifiers_folder });
+      void verdicts?.check();
     },
     refused: (problems) => watcher.refusedConfig(problems),
   });
@@ -92,7 +133,8 @@ export async function watcherCommand(configFile: string, io: CommandIO): Promise
   if (watcher.probes.size === 0) log.warning('no enabled probes: the responder will answer 200 OK with nothing checked');
   io.ready?.();
   await stop;
-  const stopped = Promise.all([forced.close(), live.close(), watcher.stop(), sticky.stop()]);
+  notifiers.stop();
+  const stopped = Promise.all([forced.close(), live.close(), watcher.stop(), sticky.stop(), verdicts.stop(), actions.stop()]);
   if (!(await within(STOP_BUDGET_MS, stopped))) log.warning('some checks did not stop in time; exiting anyway');
   await close(300);
   return lockLost === undefined ? EXIT.OK : EXIT.INTERNAL;
