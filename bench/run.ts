@@ -4,7 +4,7 @@
  * node:http baseline, wrk — measures, prints a table and writes bench/results/latest.json.
  *
  *   npm run bench                          everything (about 14 minutes)
- *   npm run bench -- --only flood,lies     some sections: throughput, flood, detection, propagation, lies, scale, blackbox, exec, sql, health
+ *   npm run bench -- --only flood,lies     some sections: throughput, flood, detection, propagation, lies, scale, blackbox, exec, sql, health, actions
  *   npm run bench -- --quick               fewer rounds and shorter windows (a smoke test, not figures)
  */
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -15,6 +15,7 @@ import { ensureWrk } from './ensureWrk.ts';
 import { forkServer } from './forkServer.ts';
 import { formatTable, type Row } from './formatTable.ts';
 import { machineInfo } from './machineInfo.ts';
+import { measureActions, type ActionsResult } from './measureActions.ts';
 import { measureBlackbox, type BlackboxResult } from './measureBlackbox.ts';
 import { measureDetection, type DetectionResult } from './measureDetection.ts';
 import { measureExec, type ExecResult } from './measureExec.ts';
@@ -33,7 +34,7 @@ import { startDc } from './startDc.ts';
 import { TOKEN } from './startDeadpool.ts';
 import { round } from './stats.ts';
 
-const SECTIONS = ['throughput', 'flood', 'detection', 'propagation', 'lies', 'scale', 'blackbox', 'exec', 'sql', 'health'] as const;
+const SECTIONS = ['throughput', 'flood', 'detection', 'propagation', 'lies', 'scale', 'blackbox', 'exec', 'sql', 'health', 'actions'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const args = process.argv.slice(2);
@@ -65,6 +66,7 @@ const PLAN = quick
       exec: { probes: 100, periodS: 1, warmupS: 2, windowS: 5 },
       sql: { probes: 100, periodS: 1, warmupS: 2, windowS: 5 },
       health: { sizes: [1000], answerS: 4 },
+      actions: { flips: 10, periodS: 0.5 },
     }
   : {
       rounds: 5,
@@ -84,6 +86,7 @@ const PLAN = quick
       exec: { probes: 100, periodS: 1, warmupS: 3, windowS: 15 },
       sql: { probes: 100, periodS: 1, warmupS: 3, windowS: 15 },
       health: { sizes: [1000, 10_000], answerS: 15 },
+      actions: { flips: 60, periodS: 0.5 },
     };
 
 const CONNECTIONS = 32;
@@ -109,6 +112,7 @@ interface Results {
   exec?: ExecResult;
   sql?: SqlResult;
   health?: HealthResult;
+  actions?: ActionsResult;
   /** The 1/5/15-minute load average as each of these sections started (the machine is shared). */
   loadAtStart: Record<string, number[]>;
   /** Sections that failed, with why: the others still ran. */
@@ -248,6 +252,16 @@ async function main(): Promise<void> {
     results.loadAtStart[section] = l;
     return `load ${l.join(' ')}`;
   };
+
+  if (wanted('actions')) {
+    await attempt('actions', async () => {
+      const a = PLAN.actions;
+      log(`actions: one url probe at ${a.periodS} s whose backend flips ${a.flips} times, one action on the base URL's verdict (${load('actions')})`);
+      results.actions = await measureActions(a);
+      const r = results.actions;
+      log(`  verdict change → action started: p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, max ${r.maxMs} ms; backend flip → action started: p50 ${r.flipToStartP50Ms} ms, p99 ${r.flipToStartP99Ms} ms; missed ${r.missed}`);
+    });
+  }
 
   if (wanted('blackbox')) {
     await attempt('blackbox', async () => {
@@ -403,6 +417,11 @@ function table(r: Results): Row[] {
     rows.push({ measure: `${what}: schedule drift p99 (p50)`, value: `${ms(e.driftP99Ms)} (${ms(e.driftP50Ms)})`, target: '', pass: undefined });
     rows.push({ measure: `${what}: state file age, max seen (rewritten every 0.5 s)`, value: `${e.stateAgeMaxMs} ms`, target: '', pass: undefined });
     rows.push({ measure: `${what}: zombies left (most at once; longest seen)`, value: `${e.zombiesAtEnd} (${e.zombiesMaxSeen}; ${e.zombieLongestMs} ms)`, target: '0', pass: e.zombiesAtEnd === 0 });
+  }
+  if (r.actions) {
+    const a = r.actions;
+    rows.push({ measure: `12. verdict change → action's command started (${a.changeToStartMs.length} changes): p99 (p50)`, value: `${ms(a.p99Ms)} (${ms(a.p50Ms)})`, target: '', pass: a.missed === 0 ? undefined : false });
+    rows.push({ measure: `12. backend flip → action's command started, probe period ${a.periodS} s: p99 (p50)`, value: `${ms(a.flipToStartP99Ms)} (${ms(a.flipToStartP50Ms)})`, target: '', pass: a.missed === 0 ? undefined : false });
   }
   if (r.sql) {
     const q = r.sql;

@@ -52,6 +52,8 @@ export interface DeadpoolOptions {
   pools?: Readonly<Record<string, { path: string; categories: readonly string[] }>>;
   /** The top-level `categories` map: each category's settings as a YAML flow map, e.g. `{ resilient: true }`. */
   categories?: Readonly<Record<string, string>>;
+  /** More top-level YAML, as written (e.g. an `actions:` section). */
+  extraYaml?: string;
 }
 
 export interface Deadpool {
@@ -97,7 +99,7 @@ export async function startDeadpool(options: DeadpoolOptions): Promise<Deadpool>
     `Generic: { log: { level: warning } }
 WEB: { host: 127.0.0.1, port: ${port}, access_token: ${TOKEN}, name: bench${pools.length ? `, pools: { ${pools.join(', ')} }` : ''} }
 WatchMan: { probe_status_folder: flags${grace} }
-${categories ? `categories:\n${categories}` : ''}probes:
+${categories ? `categories:\n${categories}` : ''}${options.extraYaml ?? ''}probes:
 ${probesYaml(options.probes)}`,
   );
   // With the node options `deadpool run` gives each process: what production runs.
