@@ -100,6 +100,7 @@ export async function watcherCommand(configFile: string, io: CommandIO): Promise
     snapshot: () => watcher.snapshot(),
     clock: systemClock,
     log,
+    active: () => actions.runners.size > 0 || notifiers.all.size > 0,
     onChange: (change) => {
       actions.onChange(change);
       // The first verdict after a start is no news to a notifier (a restart would page everyone).

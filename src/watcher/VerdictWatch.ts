@@ -30,6 +30,8 @@ export interface VerdictWatchDeps {
   clock: Clock;
   log: Logger;
   onChange: (change: VerdictChange) => void;
+  /** Whether anyone listens (actions or notifiers configured): without, no look is made (it costs a snapshot of every probe). */
+  active?: () => boolean;
   /** How often to look besides after each change of a probe's state: marks and time change a verdict alone. */
   everyMs?: number;
   readMarks?: (folder: string) => Promise<Marks>;
@@ -64,7 +66,7 @@ export class VerdictWatch {
   #stopped = false;
 
   constructor(deps: VerdictWatchDeps) {
-    this.#deps = { everyMs: 1000, readMarks: readMarksFromFolder, ...deps };
+    this.#deps = { everyMs: 1000, readMarks: readMarksFromFolder, active: () => true, ...deps };
   }
 
   start(): void {
@@ -112,6 +114,11 @@ export class VerdictWatch {
   async #look(): Promise<void> {
     const trigger = this.#trigger;
     this.#trigger = undefined;
+    if (!this.#deps.active()) {
+      // Whoever comes (a reload adding an action) starts from a first verdict, as at start-up.
+      this.#seen.clear();
+      return;
+    }
     const marks = await this.#deps.readMarks(this.#deps.folder);
     if (this.#stopped) return;
     const model = this.#deps.model();

@@ -91,3 +91,29 @@ test('marks count as in the responder: a drain takes its pool down, an ack excus
   await watch.check();
   t.deepEqual(take().map((c) => [c.pool, c.up]), [[undefined, true], ['search', true]]);
 });
+
+test('without listeners no look is made; once some come, the verdict starts over from a first one', async (t) => {
+  const folder = await mkdtemp(path.join(os.tmpdir(), 'deadpool-verdicts-'));
+  t.teardown(() => rm(folder, { recursive: true, force: true }));
+  let listening = false;
+  let looks = 0;
+  const changes: VerdictChange[] = [];
+  const watch = new VerdictWatch({
+    folder,
+    model: () => model,
+    snapshot: () => {
+      looks++;
+      return { running: ['es-1', 'db'], failing: {} };
+    },
+    clock: new FakeClock(),
+    log: createLogger({ level: 'error', sinks: [] }),
+    onChange: (change) => void changes.push(change),
+    active: () => listening,
+  });
+  await watch.check();
+  t.is(looks, 0);
+  t.deepEqual(changes, []);
+  listening = true;
+  await watch.check();
+  t.deepEqual(changes.map((c) => [c.pool, c.up, c.from]), [[undefined, true, undefined], ['search', true, undefined]]);
+});
