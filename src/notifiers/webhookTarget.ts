@@ -32,12 +32,24 @@ export function webhookTarget(webhook: NonNullable<NotifierConfig['webhook']>, a
     describe,
     attempts: attempts ?? WEBHOOK_ATTEMPTS,
     deliver: async (event, stop) => {
-      const deadline = AbortSignal.timeout(timeoutMs);
+      // One controller per try, its listener on `stop` removed after: AbortSignal.any would tie
+      // a signal per event to the notifier's long-lived one.
+      const controller = new AbortController();
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        controller.abort();
+      }, timeoutMs);
+      const onStop = (): void => controller.abort();
+      stop.addEventListener('abort', onStop, { once: true });
       let status: number;
       try {
-        status = await post(webhook.url, JSON.stringify(event), webhook.headers, AbortSignal.any([deadline, stop]));
+        status = await post(webhook.url, JSON.stringify(event), webhook.headers, controller.signal);
       } catch (error) {
-        throw new Error(failureText(error, webhook.timeout, deadline.aborted));
+        throw new Error(failureText(error, webhook.timeout, timedOut));
+      } finally {
+        clearTimeout(timer);
+        stop.removeEventListener('abort', onStop);
       }
       if (status < 200 || status > 299) throw new Error(`answered ${status}`);
     },

@@ -140,7 +140,7 @@ test('a command notifier and a notifiers_folder script get each event as JSON on
     await writeFile(file, `#!/bin/sh\n${body}\n`);
     await chmod(file, 0o755);
   };
-  await script(path.join(dir, 'pager.sh'), `cat >> ${path.join(dir, 'pager.out')}; echo "$DEADPOOL_EVENT" >> ${path.join(dir, 'pager.env')}`);
+  await script(path.join(dir, 'pager.sh'), `echo "$DEADPOOL_EVENT" >> ${path.join(dir, 'pager.env')}; cat >> ${path.join(dir, 'pager.out')}`);
   await script(path.join(folder, 'slack.sh'), `cat >> ${path.join(dir, 'slack.out')}`);
   await script(path.join(folder, 'broken.sh'), 'echo cannot page >&2; exit 4');
   await writeFile(path.join(folder, 'README'), 'not executable: not a notifier');
