@@ -9,7 +9,7 @@ import { FolderLock, LOCK_FILE } from '../flag-store/FolderLock.ts';
 import { createProcessLogger } from '../log/createProcessLogger.ts';
 import { probeEvent, verdictEvent } from '../notifiers/events.ts';
 import { Notifiers } from '../notifiers/Notifiers.ts';
-import { axiosPostJson } from '../notifiers/postJson.ts';
+import { lazyPostJson } from '../notifiers/lazyPostJson.ts';
 import { execClient } from '../probe-kit/execClient.ts';
 import { healthModel } from '../verdict/healthModel.ts';
 import { systemClock } from '../clock/Clock.ts';
@@ -46,7 +46,7 @@ export async function watcherCommand(configFile: string, io: CommandIO): Promise
   const run: RunCommand = (request, signal, onStarted) => execClient.run(request, signal, log, onStarted);
   const cwd = path.dirname(first.file);
   const actions = new Actions({ run, clock: systemClock, log, cwd });
-  const notifiers = new Notifiers({ run, post: axiosPostJson, clock: systemClock, log, cwd });
+  const notifiers = new Notifiers({ run, post: lazyPostJson, clock: systemClock, log, cwd });
   const watcher = new Watcher({
     flags,
     log,
