@@ -15,6 +15,12 @@ export interface ActionsResult {
   /** The backend's flip → the action's command running (detection included: up to a period). */
   flipToStartP50Ms: number;
   flipToStartP99Ms: number;
+  /** Where the time goes: the check's end → the watcher logs `running on_…` (verdict worked out, runner called; ms resolution of the log). */
+  changeToDispatchP50Ms: number;
+  changeToDispatchP99Ms: number;
+  /** That log line → the command running (IPC to the exec helper, its fork, /bin/sh, date). */
+  dispatchToStartP50Ms: number;
+  dispatchToStartP99Ms: number;
   /** Flips no action answered within 10 s. */
   missed: number;
 }
@@ -31,6 +37,8 @@ export async function measureActions(plan: { flips: number; periodS: number }): 
   let out = '';
   const deadpool = await startDeadpool({
     web: false,
+    // One line per action run, to split the time: negligible next to the checks' own work.
+    logLevel: 'info',
     probes: [{ name: 'elastic', url: backend.url, period: plan.periodS, timeout: 0.5, fall: 1, rise: 1 }],
     extraYaml: `actions:\n  bench:\n    on_up: 'echo "up $DEADPOOL_SINCE $(date +%s%3N)" >> actions.out'\n    on_down: 'echo "down $DEADPOOL_SINCE $(date +%s%3N)" >> actions.out'\n    timeout: 10\n`,
   });
@@ -38,6 +46,8 @@ export async function measureActions(plan: { flips: number; periodS: number }): 
   const lines = async (): Promise<string[]> => (await readFile(out, 'utf8').catch(() => '')).split('\n').filter(Boolean);
   const changeToStartMs: number[] = [];
   const flipToStartMs: number[] = [];
+  const changeToDispatchMs: number[] = [];
+  const dispatchToStartMs: number[] = [];
   let missed = 0;
   try {
     await waitForFirstRound(deadpool, 1, 30_000);
@@ -66,6 +76,12 @@ export async function measureActions(plan: { flips: number; periodS: number }): 
       }
       changeToStartMs.push(Number(started) - Number(since));
       flipToStartMs.push(Number(started) - flippedAt);
+      const dispatched = [...(deadpool.watcher?.output ?? '').matchAll(/^(\S+) INFO +\S+ action bench: .*running on_(up|down)\b/gm)].at(-1);
+      if (dispatched?.[2] === state) {
+        const at = Date.parse(dispatched[1]!);
+        changeToDispatchMs.push(at - Number(since));
+        dispatchToStartMs.push(Number(started) - at);
+      }
     }
   } finally {
     await deadpool.stop();
@@ -80,6 +96,10 @@ export async function measureActions(plan: { flips: number; periodS: number }): 
     maxMs: Math.max(...changeToStartMs),
     flipToStartP50Ms: round(quantile(flipToStartMs, 0.5), 1),
     flipToStartP99Ms: round(quantile(flipToStartMs, 0.99), 1),
+    changeToDispatchP50Ms: round(quantile(changeToDispatchMs, 0.5), 1),
+    changeToDispatchP99Ms: round(quantile(changeToDispatchMs, 0.99), 1),
+    dispatchToStartP50Ms: round(quantile(dispatchToStartMs, 0.5), 1),
+    dispatchToStartP99Ms: round(quantile(dispatchToStartMs, 0.99), 1),
     missed,
   };
 }

@@ -259,7 +259,7 @@ async function main(): Promise<void> {
       log(`actions: one url probe at ${a.periodS} s whose backend flips ${a.flips} times, one action on the base URL's verdict (${load('actions')})`);
       results.actions = await measureActions(a);
       const r = results.actions;
-      log(`  verdict change → action started: p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, max ${r.maxMs} ms; backend flip → action started: p50 ${r.flipToStartP50Ms} ms, p99 ${r.flipToStartP99Ms} ms; missed ${r.missed}`);
+      log(`  verdict change → action started: p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, max ${r.maxMs} ms; backend flip → action started: p50 ${r.flipToStartP50Ms} ms, p99 ${r.flipToStartP99Ms} ms; of which check's end → dispatched p50 ${r.changeToDispatchP50Ms} / p99 ${r.changeToDispatchP99Ms} ms, dispatched → command running p50 ${r.dispatchToStartP50Ms} / p99 ${r.dispatchToStartP99Ms} ms; missed ${r.missed}`);
     });
   }
 
@@ -421,6 +421,7 @@ function table(r: Results): Row[] {
   if (r.actions) {
     const a = r.actions;
     rows.push({ measure: `12. verdict change → action's command started (${a.changeToStartMs.length} changes): p99 (p50)`, value: `${ms(a.p99Ms)} (${ms(a.p50Ms)})`, target: '', pass: a.missed === 0 ? undefined : false });
+    rows.push({ measure: '12. of which: check\'s end → action dispatched (watcher) / dispatched → command running (helper, fork, sh): p99 (p50)', value: `${ms(a.changeToDispatchP99Ms)} (${ms(a.changeToDispatchP50Ms)}) / ${ms(a.dispatchToStartP99Ms)} (${ms(a.dispatchToStartP50Ms)})`, target: '', pass: undefined });
     rows.push({ measure: `12. backend flip → action's command started, probe period ${a.periodS} s: p99 (p50)`, value: `${ms(a.flipToStartP99Ms)} (${ms(a.flipToStartP50Ms)})`, target: '', pass: a.missed === 0 ? undefined : false });
   }
   if (r.sql) {
