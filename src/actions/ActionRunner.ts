@@ -94,6 +94,7 @@ export class ActionRunner {
     const { log, clock } = this.#deps;
     const whose = change.pool === undefined ? "the base URL's verdict" : `pool ${change.pool}'s verdict`;
     const fields = { action: this.name, state, pool: change.pool ?? '' };
+    if (this.#stop.signal.aborted) return;
     if (command === undefined) {
       log.info(`action ${this.name}: ${whose} is ${state}, no ${key} to run`, fields);
       return;

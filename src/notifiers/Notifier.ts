@@ -122,6 +122,8 @@ export class Notifier {
         }
         this.#deps.log.debug(`notifier ${this.name} (${target.describe}): try ${attempt} of ${target.attempts} failed: ${this.#lastError}`, { notifier: this.name });
         await this.#sleep(this.#deps.backoffMs(attempt));
+        // Stopped during the wait: a try now would start a request or a command nobody can stop.
+        if (this.#stop.signal.aborted) return;
       }
     }
   }

@@ -15,6 +15,8 @@ export function commandTarget(argv: readonly string[], options: { timeoutS: numb
     describe: options.describe ?? `command ${file}`,
     attempts: options.attempts ?? COMMAND_ATTEMPTS,
     deliver: async (event, stop) => {
+      // An aborted signal no longer fires: the command would run until its timeout.
+      if (stop.aborted) throw new Error('stopped');
       const outcome = await options.run(
         { file: file!, args, env: commandEnv({ DEADPOOL_EVENT: event.event }), cwd: options.cwd, timeoutMs, maxOutput: MAX_OUTPUT, keep: 'tail', input: `${JSON.stringify(event)}\n` },
         stop,

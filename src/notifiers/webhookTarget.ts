@@ -32,6 +32,7 @@ export function webhookTarget(webhook: NonNullable<NotifierConfig['webhook']>, a
     describe,
     attempts: attempts ?? WEBHOOK_ATTEMPTS,
     deliver: async (event, stop) => {
+      if (stop.aborted) throw new Error('stopped');
       // One controller per try, its listener on `stop` removed after: AbortSignal.any would tie
       // a signal per event to the notifier's long-lived one.
       const controller = new AbortController();

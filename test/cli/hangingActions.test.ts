@@ -74,6 +74,7 @@ notifiers:
   t.true(alive(actionPid), 'the action still runs: never two at once, and its timeout is far');
 
   watcher.child.kill('SIGTERM');
-  t.is(await watcher.exited(15_000), 0);
+  const code = await watcher.exited(STARTUP_MS).catch((error: unknown) => `${String(error)}; the watcher said: ${watcher.stdout.slice(-3000)}${watcher.stderr.slice(-2000)}`);
+  t.is(code, 0);
   await waitFor(() => !alive(actionPid), 5000, 'the action to be killed with the watcher');
 });
