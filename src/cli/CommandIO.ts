@@ -15,6 +15,8 @@ export interface CommandIO {
   user(): string;
   /** A long-running command is up (listening, probing): tells `deadpool run`, when it is the parent. */
   ready?(): void;
+  /** Ends the process now: for a long-running command that stopped but is kept alive by something it could not close. */
+  exit?(code: number): void;
 }
 
 export const processIO: CommandIO = {
@@ -25,4 +27,5 @@ export const processIO: CommandIO = {
   now: Date.now,
   user: () => os.userInfo().username,
   ready: sendReady,
+  exit: (code) => process.exit(code),
 };

@@ -24,6 +24,8 @@ import { within } from './waitForSignal.ts';
 
 /** Checks in flight are aborted on SIGTERM/SIGINT; this bounds how long the exit may wait for them. */
 const STOP_BUDGET_MS = 1500;
+/** How long a stopped watcher may take to end by itself before it is ended. */
+const LINGER_MS = 5000;
 
 /**
  * `deadpool watcher`: probe on schedule, keep `<name>.dead` flags, follow config.yaml as it
@@ -138,5 +140,14 @@ export async function watcherCommand(configFile: string, io: CommandIO): Promise
   const stopped = Promise.all([forced.close(), live.close(), watcher.stop(), sticky.stop(), verdicts.stop(), actions.stop()]);
   if (!(await within(STOP_BUDGET_MS, stopped))) log.warning('some checks did not stop in time; exiting anyway');
   await close(300);
-  return lockLost === undefined ? EXIT.OK : EXIT.INTERNAL;
+  const code = lockLost === undefined ? EXIT.OK : EXIT.INTERNAL;
+  // Everything was stopped, so the process should end as soon as this returns. Should a handle
+  // stay open (a socket, a child, a timer), say which and end anyway: a watcher that outlives its
+  // stop keeps the folder's lock from the next one. (Seen twice in about twelve loaded runs of
+  // test/cli/hangingActions.test.ts, cause not found.)
+  setTimeout(() => {
+    io.err(`deadpool watcher: still running ${LINGER_MS / 1000} s after stopping, kept alive by ${process.getActiveResourcesInfo().join(', ')} (exec helpers ${execClient.helperPids.join(' ') || 'none'}, commands ${execClient.commandPids.join(' ') || 'none'}): exiting\n`);
+    io.exit?.(code);
+  }, LINGER_MS).unref();
+  return code;
 }
