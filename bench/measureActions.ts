@@ -40,7 +40,7 @@ export async function measureActions(plan: { flips: number; periodS: number }): 
     // One line per action run, to split the time: negligible next to the checks' own work.
     logLevel: 'info',
     probes: [{ name: 'elastic', url: backend.url, period: plan.periodS, timeout: 0.5, fall: 1, rise: 1 }],
-    extraYaml: `actions:\n  bench:\n    on_up: 'echo "up $DEADPOOL_SINCE $(date +%s%3N)" >> actions.out'\n    on_down: 'echo "down $DEADPOOL_SINCE $(date +%s%3N)" >> actions.out'\n    timeout: 10\n`,
+    sections: `actions:\n  bench:\n    on_up: 'echo "up $DEADPOOL_SINCE $(date +%s%3N)" >> actions.out'\n    on_down: 'echo "down $DEADPOOL_SINCE $(date +%s%3N)" >> actions.out'\n    timeout: 10\n`,
   });
   out = path.join(deadpool.dir, 'actions.out');
   const lines = async (): Promise<string[]> => (await readFile(out, 'utf8').catch(() => '')).split('\n').filter(Boolean);

@@ -37,7 +37,7 @@ export interface HealthDc {
  * in about a hundred is checked every 2 s against the flippable backend, so a failing case costs no
  * restart and the file's failing part changes as it would in production.
  */
-export async function startHealthDc(backend: ForkedServer, count: number): Promise<HealthDc> {
+export async function startHealthDc(backend: ForkedServer, count: number, options: { needOk?: boolean; nodeArgs?: readonly string[] } = {}): Promise<HealthDc> {
   const categories = ['search', 'api', 'static', 'default'] as const;
   const probes: ProbeDef[] = [];
   let flipping = 0;
@@ -58,11 +58,14 @@ export async function startHealthDc(backend: ForkedServer, count: number): Promi
   }
   const deadpool = await startDeadpool({
     probes,
+    ...(options.nodeArgs ? { nodeArgs: options.nodeArgs } : {}),
     pools: POOLS,
     categories: { search: '{ resilient: true, min_passing: 1 }', api: '{}', static: '{}' },
   });
   try {
     await waitForFirstRound(deadpool, count, 180_000);
+    // The metrics section measures /metrics whatever the answer: a loaded machine times some checks out.
+    if (options.needOk === false) return { deadpool, probes: count, flipping, stop: () => deadpool.stop() };
     const before = readProcStats(deadpool.web!.pid);
     const waitS = 120;
     await waitForAnswer(deadpool.origin, '/', 200, waitS * 1000).catch(async (error: unknown) => {

@@ -4,7 +4,7 @@
  * node:http baseline, wrk — measures, prints a table and writes bench/results/latest.json.
  *
  *   npm run bench                          everything (about 14 minutes)
- *   npm run bench -- --only flood,lies     some sections: throughput, flood, detection, propagation, lies, scale, blackbox, exec, sql, health, actions
+ *   npm run bench -- --only flood,lies     some sections: throughput, flood, detection, propagation, lies, scale, blackbox, exec, sql, health, agent, metrics, actions
  *   npm run bench -- --quick               fewer rounds and shorter windows (a smoke test, not figures)
  */
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -15,6 +15,7 @@ import { ensureWrk } from './ensureWrk.ts';
 import { forkServer } from './forkServer.ts';
 import { formatTable, type Row } from './formatTable.ts';
 import { machineInfo } from './machineInfo.ts';
+import { measureAgent, type AgentResult } from './measureAgent.ts';
 import { measureActions, type ActionsResult } from './measureActions.ts';
 import { measureBlackbox, type BlackboxResult } from './measureBlackbox.ts';
 import { measureDetection, type DetectionResult } from './measureDetection.ts';
@@ -23,6 +24,7 @@ import { measureFixedRateLatency, type FixedRateResult } from './measureFixedRat
 import { measureFlagPropagation, type PropagationResult } from './measureFlagPropagation.ts';
 import { measureHealthAnswer, POOLS, setFlippingHealthy, startHealthDc, type HealthAnswerCase } from './measureHealth.ts';
 import { measureLies, type LiesResult } from './measureLies.ts';
+import { measureMetricsAnswer, measureMetricsScrape, type MetricsAnswerCase, type MetricsScrapeCase } from './measureMetrics.ts';
 import { measureRssFloors, type RssFloors } from './measureRssFloors.ts';
 import { measureSql, type SqlResult } from './measureSql.ts';
 import { measureThroughput, type ThroughputResult } from './measureThroughput.ts';
@@ -32,9 +34,9 @@ import { startWrk, type WrkResult } from './runWrk.ts';
 import { killAllChildrenNow, stopAllChildren } from './spawnChild.ts';
 import { startDc } from './startDc.ts';
 import { TOKEN } from './startDeadpool.ts';
-import { round } from './stats.ts';
+import { median, round } from './stats.ts';
 
-const SECTIONS = ['throughput', 'flood', 'detection', 'propagation', 'lies', 'scale', 'blackbox', 'exec', 'sql', 'health', 'actions'] as const;
+const SECTIONS = ['throughput', 'flood', 'detection', 'propagation', 'lies', 'scale', 'blackbox', 'exec', 'sql', 'health', 'agent', 'metrics', 'actions'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const args = process.argv.slice(2);
@@ -66,6 +68,8 @@ const PLAN = quick
       exec: { probes: 100, periodS: 1, warmupS: 2, windowS: 5 },
       sql: { probes: 100, periodS: 1, warmupS: 2, windowS: 5 },
       health: { sizes: [1000], answerS: 4 },
+      agent: { rounds: 2, runS: 2, agentConcurrency: 16, wrkConnections: 32, flips: 4, agentInterMs: 200, steadyRatePerS: 100 },
+      metrics: { sizes: [1000], answerS: 4, scrapeS: 15 },
       actions: { flips: 10, periodS: 0.5 },
     }
   : {
@@ -86,6 +90,8 @@ const PLAN = quick
       exec: { probes: 100, periodS: 1, warmupS: 3, windowS: 15 },
       sql: { probes: 100, periodS: 1, warmupS: 3, windowS: 15 },
       health: { sizes: [1000, 10_000], answerS: 15 },
+      agent: { rounds: 5, runS: 5, agentConcurrency: 16, wrkConnections: 32, flips: 20, agentInterMs: 200, steadyRatePerS: 100 },
+      metrics: { sizes: [1000, 10_000], answerS: 15, scrapeS: 60 },
       actions: { flips: 60, periodS: 0.5 },
     };
 
@@ -112,6 +118,8 @@ interface Results {
   exec?: ExecResult;
   sql?: SqlResult;
   health?: HealthResult;
+  agent?: AgentResult;
+  metrics?: { answers: MetricsAnswerCase[]; scrapes: MetricsScrapeCase[] };
   actions?: ActionsResult;
   /** The 1/5/15-minute load average as each of these sections started (the machine is shared). */
   loadAtStart: Record<string, number[]>;
@@ -340,6 +348,47 @@ async function main(): Promise<void> {
     }
   }
 
+  if (wanted('agent')) {
+    await attempt('agent', async () => {
+      const a = PLAN.agent;
+      log(`agent: the HAProxy agent of the bench DC asked over fresh connections (${a.agentConcurrency} at once) while wrk floods the base URL (${a.wrkConnections} connections), ${a.rounds} alternating rounds of ${a.runS} s; then ${a.flips} backend failures timed to a real HAProxy's DOWN (agent-inter ${a.agentInterMs} ms) (${load('agent')})`);
+      results.agent = await measureAgent(a, log);
+      const r = results.agent;
+      log(`  agent ${r.medianAgentAnswersPerS} answers/s, p99 ${r.medianAgentP99Ms} ms (worst round ${r.worstAgentP99Ms} ms), ${r.agentErrors} errors; responder throughput with/without the agent load ${r.medianRatio}; HAProxy DOWN p50 ${r.failure.p50Ms} ms, p95 ${r.failure.p95Ms} ms, max ${r.failure.maxMs} ms, UP p50 ${r.failure.upP50Ms} ms, ${r.failure.missed} missed`);
+    });
+  }
+  if (wanted('metrics')) {
+    results.metrics = { answers: [], scrapes: [] };
+    const metrics = results.metrics;
+    const backend = await forkServer('backendServer.ts');
+    const bare = await forkServer('bareServer.ts');
+    try {
+      for (const probes of PLAN.metrics.sizes) {
+        await attempt(`metrics ${probes}`, async () => {
+          log(`metrics: the health section's DC with ${probes} probes (${load(`metrics ${probes}`)})`);
+          const dc = await startHealthDc(backend, probes, { needOk: false });
+          try {
+            log(`  /metrics: 1 connection, a request 50-150 ms after each answer, ${PLAN.metrics.answerS} s`);
+            const c = await measureMetricsAnswer(dc, PLAN.metrics.answerS);
+            metrics.answers.push(c);
+            log(`    p50 ${c.p50Ms} ms, p99 ${c.p99Ms} ms, max ${c.maxMs} ms at ${c.rps} req/s (${c.requests} answers, ${c.non2xx} failed); ${c.bytes} bytes${c.withWatcherPart ? '' : " WITHOUT the watcher's part"}, ${c.failing} probes at success 0; responder CPU ${c.responderCpuPercent ?? '?'} %, watcher CPU ${c.watcherCpuPercent} %; responder RSS ${c.responderRssMbBefore} → ${c.responderRssMbAfter} MB`);
+            if (probes === 1000) {
+              log(`  a real Prometheus scraping /metrics every 1 s for ${PLAN.metrics.scrapeS} s while the fast path's throughput is measured (${PLAN.rounds} rounds of ${PLAN.runS} s per side)`);
+              const s = await measureMetricsScrape(dc, bare, { scrapeS: PLAN.metrics.scrapeS, rounds: PLAN.rounds, runS: PLAN.runS, connections: CONNECTIONS });
+              metrics.scrapes.push(s);
+              log(`    ratio ${s.throughput.medianRatio} (${s.throughput.medianResponderRps} vs ${s.throughput.medianBareRps} req/s); ${s.upSamples} good scrapes in ${s.scrapeS} s (last took ${s.lastScrapeMs ?? '?'} ms); responder RSS ${s.responderRssMb.before} → ${s.responderRssMb.after} MB, watcher ${s.watcherRssMb.before} → ${s.watcherRssMb.after} MB`);
+            }
+          } finally {
+            await dc.stop();
+          }
+        });
+      }
+    } finally {
+      await backend.child.stop();
+      await bare.child.stop();
+    }
+  }
+
   results.durationS = round((performance.now() - started) / 1000);
   results.table = table(results);
   const out = fileURLToPath(new URL('results/latest.json', import.meta.url));
@@ -443,6 +492,27 @@ function table(r: Results): Row[] {
     const what = `11. /__health, ${c.probes.toLocaleString('en')} probes, ${c.failing} failing`;
     rows.push({ measure: `${what}: answer p99 (p50; max) at ${c.rps} req/s, ${c.connections} conn`, value: `${ms(c.p99Ms)} (${ms(c.p50Ms)}; ${ms(c.maxMs)})`, target: '', pass: undefined });
     rows.push({ measure: `${what}: body, checks listed (not ok), all answers 200`, value: `${round(c.bodyBytes / 1000, 1)} KB, ${c.checks} (${c.checksNotOk}), ${c.requests - c.non2xx} of ${c.requests}`, target: `${c.probes} (${c.failing})`, pass: c.checks === c.probes && c.checksNotOk === c.failing && c.ok === (c.failing === 0) && c.non2xx === 0 && c.socketErrors === 0 });
+  }
+  if (r.agent) {
+    const a = r.agent;
+    const downTarget = PERIOD_MS + a.plan.agentInterMs + 100;
+    rows.push({ measure: `12. agent answers/s over fresh connections (${a.plan.agentConcurrency} at once) while wrk floods the base URL`, value: `${a.medianAgentAnswersPerS} (alone ${a.alone.answersPerS}), ${a.agentErrors} errors`, target: '0 errors', pass: a.agentErrors === 0 });
+    rows.push({ measure: '12. agent latency p99 (connect to close), same load', value: `${ms(a.medianAgentP99Ms)} (worst round ${ms(a.worstAgentP99Ms)}; alone ${ms(a.alone.p99Ms)})`, target: '', pass: undefined });
+    rows.push({ measure: '12. responder req/s with the agent flooded ÷ without (wrk, 32 conns)', value: `${a.medianRatio} (${median(a.rounds.map((x) => x.responderWithAgentRps))} / ${median(a.rounds.map((x) => x.responderAloneRps))} req/s), ${a.responderNon2xx} not 2xx`, target: '', pass: undefined });
+    rows.push({ measure: `12. responder req/s with the agent at ${a.plan.steadyRatePerS} answers/s ÷ without (agent p99 then)`, value: `${a.steady.medianRatio} (agent p99 ${ms(a.steady.medianAgentP99Ms)})`, target: '≥ 0.95', pass: a.steady.medianRatio >= 0.95 });
+    rows.push({ measure: '12. agent answers/s alone ÷ a bare node:net server answering one line', value: `${a.bareRatio} (CPU per answer ${a.responderCpuUsPerAnswer} µs vs ${a.bareCpuUsPerAnswer} µs, less idle ${a.idleCpuPercent.responder} % / ${a.idleCpuPercent.bare} %)`, target: '≥ 0.8', pass: a.bareRatio >= 0.8 });
+    rows.push({ measure: `12. backend failure → HAProxy DOWN, ${a.failure.downMs.length} flips, period 1 s, agent-inter ${a.plan.agentInterMs} ms: p50 / p95 / max`, value: `${ms(a.failure.p50Ms)} / ${ms(a.failure.p95Ms)} / ${ms(a.failure.maxMs)}`, target: `p95 ≤ ${downTarget} ms`, pass: a.failure.p95Ms <= downTarget && a.failure.missed === 0 });
+  }
+  for (const c of r.metrics?.answers ?? []) {
+    const what = `13. /metrics, ${c.probes.toLocaleString('en')} probes`;
+    rows.push({ measure: `${what}: answer p99 (p50; max) at ${c.rps} req/s, 1 conn`, value: `${ms(c.p99Ms)} (${ms(c.p50Ms)}; ${ms(c.maxMs)})`, target: '', pass: undefined });
+    rows.push({ measure: `${what}: bytes, with the watcher's part, all answers 200`, value: `${round(c.bytes / 1000, 1)} KB, ${c.withWatcherPart}, ${c.requests - c.non2xx} of ${c.requests}`, target: '', pass: c.withWatcherPart && c.non2xx === 0 });
+  }
+  for (const s of r.metrics?.scrapes ?? []) {
+    const what = `13. ${s.probes.toLocaleString('en')} probes, Prometheus scraping /metrics at 1 s for ${s.scrapeS} s`;
+    rows.push({ measure: `${what}: fast path throughput meanwhile (responder / bare node:http)`, value: `${s.throughput.medianRatio} (${s.throughput.medianResponderRps} / ${s.throughput.medianBareRps} req/s; ${s.throughput.responderNon2xx} not 2xx)`, target: '≥ 0.8', pass: s.throughput.medianRatio >= 0.8 });
+    rows.push({ measure: `${what}: responder RSS after (before)`, value: `${s.responderRssMb.after} MB (${s.responderRssMb.before} MB)`, target: '≤ 80 MB', pass: s.responderRssMb.after <= 80 });
+    rows.push({ measure: `${what}: good scrapes (Prometheus' up), watcher RSS after (before)`, value: `${s.upSamples}, ${s.watcherRssMb.after} MB (${s.watcherRssMb.before} MB)`, target: '', pass: undefined });
   }
   for (const [section, message] of Object.entries(r.errors)) rows.push({ measure: `${section}: did not complete`, value: message.slice(0, 80), target: '', pass: false });
   return rows;

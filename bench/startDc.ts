@@ -23,7 +23,7 @@ export interface Dc {
  * healthy) plus `manual`, checked once an hour; `deadpool watcher` and `deadpool web` running.
  * Resolves once every probe has a result and the responder says so.
  */
-export async function startDc(options: { healthy?: boolean } = {}): Promise<Dc> {
+export async function startDc(options: { healthy?: boolean; sections?: string } = {}): Promise<Dc> {
   const backend = await forkServer('backendServer.ts');
   const healthy = options.healthy ?? true;
   await backend.ask({ healthy });
@@ -35,6 +35,7 @@ export async function startDc(options: { healthy?: boolean } = {}): Promise<Dc> 
       { name: 'sql', url: steady, period: 1, timeout: 0.5 },
       { name: MANUAL_PROBE, url: steady, period: 3600, timeout: 0.5 },
     ],
+    ...(options.sections === undefined ? {} : { sections: options.sections }),
   });
   await waitForFirstRound(deadpool, 4, 30_000);
   const poll = (gapMs: number): Poller => new Poller(deadpool.origin, TOKEN, gapMs).start();

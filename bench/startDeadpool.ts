@@ -52,8 +52,8 @@ export interface DeadpoolOptions {
   pools?: Readonly<Record<string, { path: string; categories: readonly string[] }>>;
   /** The top-level `categories` map: each category's settings as a YAML flow map, e.g. `{ resilient: true }`. */
   categories?: Readonly<Record<string, string>>;
-  /** More top-level YAML, as written (e.g. an `actions:` section). */
-  extraYaml?: string;
+  /** More top-level sections as YAML, each line ending with a newline, e.g. `Agent: { port: 9002 }\n`. */
+  sections?: string;
   /** `Generic.log.level` (default warning: a benchmark must not measure its own stdout). */
   logLevel?: 'info' | 'warning';
 }
@@ -101,7 +101,7 @@ export async function startDeadpool(options: DeadpoolOptions): Promise<Deadpool>
     `Generic: { log: { level: ${options.logLevel ?? 'warning'} } }
 WEB: { host: 127.0.0.1, port: ${port}, access_token: ${TOKEN}, name: bench${pools.length ? `, pools: { ${pools.join(', ')} }` : ''} }
 WatchMan: { probe_status_folder: flags${grace} }
-${categories ? `categories:\n${categories}` : ''}${options.extraYaml ?? ''}probes:
+${categories ? `categories:\n${categories}` : ''}${options.sections ?? ''}probes:
 ${probesYaml(options.probes)}`,
   );
   // With the node options `deadpool run` gives each process: what production runs.

@@ -23,7 +23,13 @@ const NEEDS: Need[] = [
   { command: 'redis-server', debian: 'redis-server', why: 'redis_probe is tested against a real Redis' },
   { command: 'dnsmasq', debian: 'dnsmasq', why: 'dns_probe is tested against a real DNS server', test: 'test -x /usr/sbin/dnsmasq' },
   { command: 'postgres', debian: 'postgresql', why: 'sql_probe is tested against a real PostgreSQL', test: 'ls /usr/lib/postgresql/*/bin/postgres' },
+  { command: 'systemd-socket-activate', debian: 'systemd', why: 'socket activation, sd_notify and the unit files are tested with systemd\'s own tools (systemd-notify, systemd-analyze)' },
   { command: 'mariadbd', debian: 'mariadb-server', why: 'sql_probe is tested against a real MariaDB', test: 'test -x /usr/sbin/mariadbd' },
+  { command: 'haproxy', debian: 'haproxy', why: 'the HAProxy agent is tested against a real HAProxy', test: 'test -x /usr/sbin/haproxy' },
+  { command: 'prometheus', debian: 'prometheus', why: '/metrics is scraped by a real Prometheus' },
+  { command: 'promtool', debian: 'prometheus', why: '/metrics is checked by promtool check metrics' },
+  { command: 'carbon-cache', debian: 'graphite-carbon', why: 'the graphite metrics are sent to a real carbon-cache' },
+  { command: 'whisper-fetch', debian: 'python3-whisper', why: "the graphite test reads carbon's whisper files back" },
 ];
 
 const has = (need: Need): boolean => spawnSync('/bin/sh', ['-c', need.test ?? `command -v ${need.command}`], { stdio: 'ignore' }).status === 0;

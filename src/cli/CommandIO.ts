@@ -1,6 +1,6 @@
 import os from 'node:os';
 import type { HangupSource } from '../config/LiveConfig.ts';
-import { sendReady } from '../supervisor/readyMessage.ts';
+import { sendReady, sendStatus } from '../supervisor/readyMessage.ts';
 import type { SignalSource } from './waitForSignal.ts';
 
 /** What a command may touch besides its config: passed in so tests run commands in-process. */
@@ -17,6 +17,8 @@ export interface CommandIO {
   ready?(): void;
   /** Ends the process now: for a long-running command that stopped but is kept alive by something it could not close. */
   exit?(code: number): void;
+  /** The answer changed (or is the same, a second later): tells `deadpool run`, which tells systemd. */
+  status?(text: string, settled: boolean): void;
 }
 
 export const processIO: CommandIO = {
@@ -28,4 +30,5 @@ export const processIO: CommandIO = {
   user: () => os.userInfo().username,
   ready: sendReady,
   exit: (code) => process.exit(code),
+  status: sendStatus,
 };

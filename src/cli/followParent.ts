@@ -18,3 +18,9 @@ export function followParent(env: NodeJS.ProcessEnv, stop: () => void, intervalM
   timer.unref();
   return () => clearInterval(timer);
 }
+
+/** The supervisor's pid when this process is a child of `deadpool run` (its parent really is that pid), else undefined. */
+export function supervisorPid(env: NodeJS.ProcessEnv, ppid: number): number | undefined {
+  const parent = Number(env[PARENT_ENV]);
+  return Number.isInteger(parent) && parent > 0 && parent === ppid ? parent : undefined;
+}

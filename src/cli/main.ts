@@ -1,11 +1,14 @@
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError } from '../config/ConfigError.ts';
 import { ackCommand, unackCommand, type AckOptions } from './ackCommand.ts';
+import { agentCommand } from './agentCommand.ts';
 import { checkCommand } from './checkCommand.ts';
 import { drainCommand, undrainCommand, type DrainOptions } from './drainCommand.ts';
+import { maintCommand, unmaintCommand, type MaintOptions } from './maintCommand.ts';
 import { statusCommand } from './statusCommand.ts';
 import { unstickCommand } from './unstickCommand.ts';
 import { UsageError } from './UsageError.ts';
+import { InheritedSocketsError } from '../systemd/inheritedSockets.ts';
 import { NoFlagFolderError } from '../marks/writeMark.ts';
 import { processIO, type CommandIO } from './CommandIO.ts';
 import { EXIT } from './exitCodes.ts';
@@ -69,11 +72,25 @@ export function buildProgram(io: CommandIO, done: (code: number) => void): Comma
   drain.action((opts: DrainOptions) => withConfig(drain, (file) => drainCommand(file, opts, io))());
   const undrain = program.command('undrain').description('end a drain now').option('--pool <name>', 'the drained pool');
   undrain.action((opts: { pool?: string }) => withConfig(undrain, (file) => undrainCommand(file, opts, io))());
+  const maint = program
+    .command('maint')
+    .description('put the DC in maintenance: every answer 503 with the reason, the HAProxy agent says maint')
+    .option('--reason <text>', 'why (required)')
+    .option('--for <duration>', 'how long: 90s, 30m, 2h, 1d (default: until unmaint)')
+    .option('--user <name>', 'who (default: the OS user)');
+  maint.action((opts: MaintOptions) => withConfig(maint, (file) => maintCommand(file, opts, io))());
+  const unmaint = program.command('unmaint').description('end the maintenance now');
+  unmaint.action(() => withConfig(unmaint, (file) => unmaintCommand(file, io))());
+  const agent = program
+    .command('agent')
+    .description('print the line the HAProxy agent (Agent in config.yaml) answers now; exit 0 when up, 1 otherwise')
+    .option('--once', "one answer, then exit (haproxy_agent's one-shot mode)");
+  agent.action((opts: { once?: boolean }) => withConfig(agent, (file) => agentCommand(file, opts, io))());
   const unstick = program.command('unstick').description('let a sticky category that failed count on its probes again').argument('<category>', 'the category');
   unstick.action((category: string) => withConfig(unstick, (file) => unstickCommand(file, category, io))());
   const status = program
     .command('status')
-    .description('every probe, pool, drain, sticky mark and ack as the responder sees them; exit 0 when the base URL would answer 200, 1 otherwise')
+    .description('every probe, pool, maintenance, drain, sticky mark and ack as the responder sees them; exit 0 when the base URL would answer 200, 1 otherwise')
     .option('--json', 'print as JSON')
     .option('--categories <list>', 'judge the base URL for these categories only, e.g. search,default');
   status.action((opts: { json?: boolean; categories?: string }) => withConfig(status, (file) => statusCommand(file, opts, io))());
@@ -93,7 +110,7 @@ async function guard(action: () => Promise<number>, io: CommandIO): Promise<numb
       io.err(`deadpool: ${error.message}\n`);
       return EXIT.INTERNAL;
     }
-    if (error instanceof UsageError) {
+    if (error instanceof UsageError || error instanceof InheritedSocketsError) {
       io.err(`deadpool: ${error.message}\n`);
       return EXIT.CONFIG;
     }

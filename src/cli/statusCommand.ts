@@ -4,7 +4,7 @@ import type { Mark } from '../marks/Mark.ts';
 import { isoSeconds } from '../marks/markFormat.ts';
 import { readMarks } from '../marks/readMarks.ts';
 import { healthModel } from '../verdict/healthModel.ts';
-import { ackText, drainText, stickyText } from '../verdict/markLines.ts';
+import { ackText, drainText, maintText, stickyText } from '../verdict/markLines.ts';
 import { probeStatuses } from '../verdict/probeStatuses.ts';
 import { verdict, type Verdict } from '../verdict/verdict.ts';
 import type { CommandIO } from './CommandIO.ts';
@@ -18,7 +18,7 @@ const markJson = (mark: Mark) => ({ target: mark.target ?? null, reason: mark.re
 
 /**
  * `deadpool status [--json] [--categories a,b]`: the DC as the responder sees it now, from the
- * flag folder alone (no responder needs to run): every probe, every pool's answer, drains,
+ * flag folder alone (no responder needs to run): every probe, every pool's answer, maintenance, drains,
  * sticky marks and acks. Exit 0 when the base URL (with those categories) would answer 200, 1
  * otherwise: usable in scripts before and after maintenance.
  */
@@ -56,6 +56,7 @@ export async function statusCommand(configFile: string, options: { json?: boolea
             ack: ack ? markJson(ack) : null,
           })),
           pools: pools.map(({ pool, result }) => ({ name: pool.name, path: pool.path, categories: pool.categories, status: result.status, dead: result.dead, problems: result.problems })),
+          maint: marks.maint.length === 0 ? null : markJson(marks.maint[0]!),
           drains: marks.drains.map(markJson),
           sticky: marks.sticky.map(markJson),
           acks: marks.acks.map(markJson),
@@ -83,6 +84,7 @@ export async function statusCommand(configFile: string, options: { json?: boolea
     lines.push('', formatTable(['POOL', 'PATH', 'CATEGORIES', 'ANSWER', 'WHY'], pools.map(({ pool, result }) => [pool.name, pool.path, pool.categories.join(','), String(result.status), why(result)])));
   }
   const marked = [
+    ...marks.maint.map((maint) => maintText(maint, now) + (maint.problem === undefined && maint.until !== undefined && maint.until <= now ? ' (expired)' : '')),
     ...marks.drains.map((drain) => drainText(drain, now) + (drain.problem === undefined && drain.until !== undefined && drain.until <= now ? ' (expired)' : '')),
     ...marks.sticky.map(stickyText),
     ...marks.acks.filter((ack) => ack.target === undefined || ack.problem !== undefined).map((ack) => (ack.problem !== undefined ? `ack ${ack.file} ignored: ${ack.problem}` : `DC-level ${ackText(ack)}${ack.until !== undefined && ack.until <= now ? ' (expired)' : ''}`)),

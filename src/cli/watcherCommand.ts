@@ -11,16 +11,25 @@ import { probeEvent, verdictEvent } from '../notifiers/events.ts';
 import { Notifiers } from '../notifiers/Notifiers.ts';
 import { lazyPostJson } from '../notifiers/lazyPostJson.ts';
 import { execClient } from '../probe-kit/execClient.ts';
-import { healthModel } from '../verdict/healthModel.ts';
+import { healthModel, slug } from '../verdict/healthModel.ts';
+import { readMarks } from '../marks/readMarks.ts';
+import { GraphiteSender } from '../watcher/GraphiteSender.ts';
+import { graphiteBatch } from '../watcher/graphiteBatch.ts';
 import { systemClock } from '../clock/Clock.ts';
 import { ForceServer } from '../watcher/ForceServer.ts';
 import { StickyKeeper } from '../watcher/StickyKeeper.ts';
 import { VerdictWatch } from '../watcher/VerdictWatch.ts';
+import { WatcherMetrics } from '../watcher/WatcherMetrics.ts';
 import { FolderUnusableError, Watcher } from '../watcher/Watcher.ts';
 import type { CommandIO } from './CommandIO.ts';
 import { EXIT, type ExitCode } from './exitCodes.ts';
 import { stopRequested } from './stopRequested.ts';
 import { within } from './waitForSignal.ts';
+import { sdNotify, takeNotifySettings } from '../systemd/sdNotify.ts';
+import { spawnNotify } from '../systemd/spawnNotify.ts';
+import { watcherProgress } from '../systemd/watcherProgress.ts';
+import { watcherReport } from '../systemd/watcherReport.ts';
+import { LISTEN_ENV } from '../systemd/inheritedSockets.ts';
 
 /** Checks in flight are aborted on SIGTERM/SIGINT; this bounds how long the exit may wait for them. */
 const STOP_BUDGET_MS = 1500;
@@ -32,6 +41,9 @@ const LINGER_MS = 5000;
  * changes, until SIGTERM/SIGINT.
  */
 export async function watcherCommand(configFile: string, io: CommandIO): Promise<ExitCode> {
+  // Taken out before any probe command can inherit them; a watcher listens on no socket.
+  const systemd = takeNotifySettings(io.env, process.pid);
+  for (const key of LISTEN_ENV) delete io.env[key];
   const first = await loadConfig(configFile);
   const { config, probes, label } = first;
   const { logger: log, close } = createProcessLogger(config.Generic.log, 'watcher', { write: io.out, dc: config.WEB.name });
@@ -42,6 +54,7 @@ export async function watcherCommand(configFile: string, io: CommandIO): Promise
   const stop = Promise.race([stopRequested(io, log), new Promise<string>((resolve) => (loseLock = resolve))]);
   let model = healthModel(config, first.services.map((service) => service.name));
   let sticky: StickyKeeper | undefined;
+  const metrics = new WatcherMetrics(() => watcher.probes);
   let verdicts: VerdictWatch | undefined;
   // Actions and notifiers run here, never in the responder (it faces the network), and their
   // commands through the exec helper: a slow or hanging one never delays a check or the heartbeat.
@@ -55,6 +68,7 @@ export async function watcherCommand(configFile: string, io: CommandIO): Promise
     staleGraceMs: () => staleGraceMs,
     // A probe going down may fail a sticky category or turn a verdict: looked at once, not at the next periodic look.
     onCheck: (event) => {
+      metrics.record(event);
       if (!event.transition) return;
       void sticky?.check();
       void verdicts?.check(event.at);
@@ -111,8 +125,28 @@ export async function watcherCommand(configFile: string, io: CommandIO): Promise
   });
   verdicts.start();
   // After the lock: the socket's name in the folder is this watcher's from now on.
-  const forced = new ForceServer({ folder: flags.folder, probes: () => watcher.probes, log, clock: systemClock });
+  const forced = new ForceServer({ folder: flags.folder, probes: () => watcher.probes, log, clock: systemClock, metrics: () => metrics.text() });
   await forced.start();
+  const graphite = config.Generic.graphite;
+  const sender =
+    graphite === undefined
+      ? undefined
+      : new GraphiteSender({
+          server: graphite.server,
+          port: graphite.port,
+          intervalMs: graphite.interval * 1000,
+          clock: systemClock,
+          log,
+          batch: graphiteBatch({
+            prefix: graphite.prefix ?? `deadpool.${slug(config.WEB.name)}`,
+            model: () => model,
+            snapshot: () => watcher.snapshot(),
+            probes: () => watcher.probes,
+            readMarks: () => readMarks(flags.folder),
+            now: () => systemClock.now(),
+          }),
+        });
+  sender?.start();
   const live = new LiveConfig(first, {
     log,
     signals: io.signals,
@@ -135,9 +169,16 @@ export async function watcherCommand(configFile: string, io: CommandIO): Promise
   log.info(`watching ${watcher.probes.size} enabled probe(s) of ${label}; flags in ${flags.folder}`);
   if (watcher.probes.size === 0) log.warning('no enabled probes: the responder will answer 200 OK with nothing checked');
   io.ready?.();
+  const report = watcherReport({
+    notify: sdNotify({ socket: systemd.socket, spawn: spawnNotify, log }),
+    watchdogMs: systemd.watchdogMs,
+    progress: () => watcherProgress(flags.folder, Date.now(), staleGraceMs),
+    log,
+  });
   await stop;
+  sender?.stop();
   notifiers.stop();
-  const stopped = Promise.all([forced.close(), live.close(), watcher.stop(), sticky.stop(), verdicts.stop(), actions.stop()]);
+  const stopped = Promise.all([report.stopping(), forced.close(), live.close(), watcher.stop(), sticky.stop(), verdicts.stop(), actions.stop()]);
   if (!(await within(STOP_BUDGET_MS, stopped))) log.warning('some checks did not stop in time; exiting anyway');
   await close(300);
   const code = lockLost === undefined ? EXIT.OK : EXIT.INTERNAL;

@@ -1,4 +1,7 @@
 import path from 'node:path';
+import { startAgent } from '../agent/startAgent.ts';
+import type { AgentServer } from '../agent/startAgentServer.ts';
+import { systemClock } from '../clock/Clock.ts';
 import { LiveConfig } from '../config/LiveConfig.ts';
 import { readConfig } from '../config/readConfig.ts';
 import { restartNeeded } from '../config/restartNeeded.ts';
@@ -16,19 +19,35 @@ import { startServer } from '../web/startServer.ts';
 import { WatcherStateView } from '../web/WatcherStateView.ts';
 import { MAX_FORCE_WAIT_MS } from '../watcher-link/forceProtocol.ts';
 import { SharedForceChecks } from '../watcher-link/SharedForceChecks.ts';
+import { SharedWatcherMetrics } from '../watcher-link/watcherMetrics.ts';
 import type { CommandIO } from './CommandIO.ts';
 import { EXIT, type ExitCode } from './exitCodes.ts';
 import { stopRequested } from './stopRequested.ts';
 import { within } from './waitForSignal.ts';
+import { supervisorPid } from './followParent.ts';
+import { inheritedFd, takeInheritedSockets } from '../systemd/inheritedSockets.ts';
+import { sdNotify, takeNotifySettings } from '../systemd/sdNotify.ts';
+import { ServiceReporter } from '../systemd/ServiceReporter.ts';
+import { spawnNotify } from '../systemd/spawnNotify.ts';
+import { reportAnswer } from '../web/reportAnswer.ts';
 
 /** The token of the bundled config.yaml: fine for the README's first curl, never for production. */
 const EXAMPLE_TOKEN = 'change-me';
 
 /** `deadpool web`: answers Cloudflare's monitor from memory, following config.yaml as it changes. */
 export async function webCommand(configFile: string, io: CommandIO): Promise<ExitCode> {
+  // From systemd, or from `deadpool run` handing its own on; taken out of io.env at once.
+  const sockets = takeInheritedSockets(io.env, { pid: process.pid, supervisorPid: supervisorPid(io.env, process.ppid) });
+  const systemd = takeNotifySettings(io.env, process.pid);
   const first = await readConfig(configFile);
   const { config } = first;
   const { logger: log, close } = createProcessLogger(config.Generic.log, 'web', { write: io.out, dc: config.WEB.name });
+  for (const warning of sockets.warnings) log.warning(warning);
+  const agentFd = inheritedFd(sockets, 'agent');
+  if (agentFd !== undefined && config.Agent === undefined) log.warning('socket activation: an "agent" socket was passed, but config.yaml has no Agent section: not used');
+  const webFd = inheritedFd(sockets, 'web');
+  // Standalone under systemd (a unit of its own): this process is the one systemd hears. Under `deadpool run` the supervisor is.
+  const reporter = new ServiceReporter({ notify: sdNotify({ socket: systemd.socket, spawn: spawnNotify, log }), watchdogMs: systemd.watchdogMs, unhealthy: () => undefined, log });
   let access = await readToken(config.WEB, io.env);
   const warnAboutToken = (): void => {
     if (access.token === undefined) log.warning('no access token configured: the responder answers anyone (set DEADPOOL_ACCESS_TOKEN or WEB.access_token_file)');
@@ -85,20 +104,36 @@ export async function webCommand(configFile: string, io: CommandIO): Promise<Exi
   const unauthorized = new AuthFailureReport({ logger: log });
   const forceChecks = new SharedForceChecks(folder);
   const forced = { check: (names: readonly string[]) => forceChecks.force(names, MAX_FORCE_WAIT_MS), rescanFlags: () => flags.rescan() };
-  const app = createApp({ ...sources, verdicts, forced, getWebConfig: () => live.current.config.WEB, getToken: () => access.token, onUnauthorized: (remote) => unauthorized.add(remote), logger: log });
+  const watcherMetrics = new SharedWatcherMetrics(folder);
+  const app = createApp({ ...sources, verdicts, forced, watcherMetrics: (budgetMs) => watcherMetrics.get(budgetMs), getWebConfig: () => live.current.config.WEB, getToken: () => access.token, onUnauthorized: (remote) => unauthorized.add(remote), logger: log });
   let changes: { close(): void } | undefined;
   let markChanges: { close(): void } | undefined;
+  let agent: AgentServer | undefined;
+  let answerReport: { close(): void } | undefined;
   const shutdown = (): Promise<unknown> => {
     changes?.close();
     markChanges?.close();
+    answerReport?.close();
     unauthorized.close();
-    return Promise.all([flags.close(), heartbeat.close(), marks.close(), live.close()]);
+    return Promise.all([flags.close(), heartbeat.close(), marks.close(), live.close(), agent?.close()]);
   };
   let server;
   try {
-    server = await startServer(app, { host: config.WEB.host, port: config.WEB.port, closeGraceMs: 1000 });
+    server = await startServer(app, { host: config.WEB.host, port: config.WEB.port, ...(webFd === undefined ? {} : { fd: webFd }), closeGraceMs: 1000 });
+    if (config.Agent !== undefined) {
+      const started = config.Agent;
+      // A reload that removes Agent keeps the listener (restartNeeded warns): it answers for the config it started with.
+      agent = await startAgent({
+        agent: started,
+        getAgent: () => live.current.config.Agent ?? started,
+        verdicts,
+        clock: systemClock,
+        logger: log,
+        ...(agentFd === undefined ? {} : { listen: { fd: agentFd } }),
+      });
+    }
   } catch (error) {
-    await shutdown();
+    await Promise.all([shutdown(), server?.close()]);
     throw error;
   }
   // From here on, "now answering" is true.
@@ -110,10 +145,29 @@ export async function webCommand(configFile: string, io: CommandIO): Promise<Exi
     changes: [(l) => flags.onChange(l), (l) => heartbeat.onChange(l), (l) => marks.onChange(l)],
   });
   await live.start();
-  log.info(`answering on http://${config.WEB.host}:${server.address.port}${config.WEB.base_url} for ${currentModel().probes.size} enabled probe(s)${poolsText(currentModel())}; flags in ${folder}`);
+  const host = webFd === undefined ? config.WEB.host : server.address.address;
+  const inherited = webFd === undefined ? '' : ` (the socket passed by systemd, fd ${webFd})`;
+  log.info(`answering on http://${host}:${server.address.port}${config.WEB.base_url}${inherited} for ${currentModel().probes.size} enabled probe(s)${poolsText(currentModel())}; flags in ${folder}`);
+  if (agent && config.Agent) {
+    const agentHost = agentFd === undefined ? config.Agent.host : agent.address.address;
+    const agentInherited = agentFd === undefined ? '' : ` (the socket passed by systemd, fd ${agentFd})`;
+    const weight = config.Agent.weight === 'cpu' ? `the idle CPU over ${config.Agent.cpu_timeframe_ms} ms` : `${config.Agent.weight}%`;
+    log.info(`HAProxy agent answering on ${agentHost}:${agent.address.port}${agentInherited} for ${config.Agent.pool === undefined ? 'the base URL' : `pool ${config.Agent.pool}`}, weight ${weight}`);
+  }
+  // After the line above: under `deadpool run` the supervisor's READY=1 follows the first report.
+  answerReport = reportAnswer({
+    answer: () => verdicts(),
+    report: (text, settled) => {
+      io.status?.(text, settled);
+      reporter.status(text);
+      if (settled) reporter.markReady();
+    },
+    changes: [(l) => flags.onChange(l), (l) => heartbeat.onChange(l), (l) => marks.onChange(l)],
+  });
+  reporter.start();
   io.ready?.();
   await stop;
-  await within(2000, Promise.all([server.close(), shutdown()]));
+  await within(2000, Promise.all([reporter.stopping(), server.close(), shutdown()]));
   await close(300);
   return EXIT.OK;
 }

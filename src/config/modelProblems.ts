@@ -11,7 +11,7 @@ export const RESERVED_PATHS = ['/__gtg', '/__health', '/__about', '/__traffic', 
 /**
  * The problems of the health model that the schema cannot see, because they relate two keys:
  * categories named but not declared, two routes on one path, a resilient category asking more
- * passing members than a group has. `services` are the services folder's probes (category
+ * passing members than a group has, an agent reporting a pool that does not exist. `services` are the services folder's probes (category
  * `default`, a group each). Each line is `key.path: …`, as the schema's.
  */
 export function modelProblems(config: Config, services: readonly string[]): string[] {
@@ -29,6 +29,13 @@ export function modelProblems(config: Config, services: readonly string[]): stri
     const taken = routes.get(pool.path);
     if (taken !== undefined) problems.push(`${keyPath(['WEB', 'pools', name, 'path'])}: "${pool.path}" is already ${taken}; expected a path of its own`);
     else routes.set(pool.path, keyPath(['WEB', 'pools', name, 'path']));
+  }
+
+  const agentPool = config.Agent?.pool;
+  if (agentPool !== undefined && !(agentPool in config.WEB.pools)) {
+    const pools = Object.keys(config.WEB.pools);
+    const expected = pools.length === 0 ? 'WEB.pools has none (leave pool out for the base URL\'s verdict)' : `expected one of ${pools.join(', ')} (or no pool: the base URL's verdict)`;
+    problems.push(`${keyPath(['Agent', 'pool'])}: unknown pool "${agentPool}"${didYouMean(agentPool, pools)}; ${expected}`);
   }
 
   for (const [category, settings] of Object.entries(config.categories)) {
@@ -50,7 +57,7 @@ export function modelProblems(config: Config, services: readonly string[]): stri
   for (const [name, action] of Object.entries(config.actions)) {
     if (action.on_up === undefined && action.on_down === undefined) problems.push(`${keyPath(['actions', name])}: no on_up and no on_down; expected at least one of them (a command to run)`);
     if (action.pool !== undefined && !pools.includes(action.pool)) {
-      const expected = pools.length === 0 ? 'no pools are declared (under WEB.pools); leave pool out for the base URL\'s verdict' : `expected one of ${pools.join(', ')} (declare it under WEB.pools), or no pool for the base URL's verdict`;
+      const expected = pools.length === 0 ? "WEB.pools has none (leave pool out for the base URL's verdict)" : `expected one of ${pools.join(', ')} (or no pool: the base URL's verdict)`;
       problems.push(`${keyPath(['actions', name, 'pool'])}: unknown pool "${action.pool}"${didYouMean(action.pool, pools)}; ${expected}`);
     }
   }

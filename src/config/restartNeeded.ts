@@ -4,6 +4,7 @@ import type { Config } from './schema.ts';
 const FIXED: Record<'watcher' | 'web', ((c: Config) => [string, unknown])[]> = {
   watcher: [
     (c) => ['Generic.log', c.Generic.log],
+    (c) => ['Generic.graphite', c.Generic.graphite],
     (c) => ['WatchMan.probe_status_folder', c.WatchMan.probe_status_folder],
     (c) => ['WatchMan.modules_folder', c.WatchMan.modules_folder],
     (c) => ['WatchMan.services_folder', c.WatchMan.services_folder],
@@ -12,6 +13,8 @@ const FIXED: Record<'watcher' | 'web', ((c: Config) => [string, unknown])[]> = {
     (c) => ['Generic.log', c.Generic.log],
     (c) => ['WEB.host', c.WEB.host],
     (c) => ['WEB.port', c.WEB.port],
+    (c) => ['Agent.host', c.Agent?.host],
+    (c) => ['Agent.port', c.Agent?.port],
     (c) => ['WatchMan.probe_status_folder', c.WatchMan.probe_status_folder],
     (c) => ['WatchMan.services_folder', c.WatchMan.services_folder],
   ],

@@ -37,8 +37,18 @@ export const logSchema = z.strictObject({
   protocol: z.enum(['udp', 'tcp']).default('udp'),
 });
 
+/** CoCo's metrics to graphite: plaintext lines over TCP (src/watcher/GraphiteSender.ts). */
+export const graphiteSchema = z.strictObject({
+  server: nonEmptyString('a host name or address'),
+  port: port.default(2003),
+  /** Defaults to `deadpool.<slug of WEB.name>`. */
+  prefix: z.string({ error: 'expected a dotted metric prefix like deadpool.dc1' }).regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, { error: 'expected a dotted metric prefix like deadpool.dc1 (letters, digits, "_", "-")' }).optional(),
+  interval: secondsBetween(1, 3600, '1 h').default(60),
+});
+
 export const genericSchema = z.strictObject({
   log: logSchema.prefault({}),
+  graphite: graphiteSchema.optional(),
 });
 
 const categoryList = z.array(safeName, { error: 'expected a list of category names' }).min(1, { error: 'expected at least one category' });
@@ -70,6 +80,8 @@ export const webSchema = z.strictObject({
   system_code: nonEmptyString('a system code').optional(),
   /** One per Cloudflare pool monitor: its own path and the categories it needs (checked in src/config/modelProblems.ts). */
   pools: z.record(safeName, poolSchema, { error: 'expected a map of pools' }).default({}),
+  /** `/metrics` without the token (for a Prometheus that cannot send one). */
+  metrics_public: boolean.default(false),
 });
 
 export const watchManSchema = z.strictObject({
@@ -127,6 +139,36 @@ export const notifierSchema = z.strictObject({
   attempts: z.int({ error: 'expected a whole number from 1 to 100' }).min(1, { error: 'expected a whole number from 1 to 100' }).max(100, { error: 'expected a whole number from 1 to 100' }).optional(),
 });
 
+const WEIGHT_TEXT = 'expected a percentage from 0 to 256 (e.g. 100 or "75%") or cpu';
+/** HAProxy's agent weight: a fixed percentage of the server's configured weight, or `cpu` (the machine's idle CPU, as haproxy_agent). */
+const agentWeight = z
+  .union(
+    [
+      z.literal('cpu', { error: WEIGHT_TEXT }),
+      z.int({ error: WEIGHT_TEXT }).min(0, { error: WEIGHT_TEXT }).max(256, { error: WEIGHT_TEXT }),
+      z
+        .string({ error: WEIGHT_TEXT })
+        .regex(/^\s*\d{1,3}\s*%\s*$/, { error: WEIGHT_TEXT, abort: true })
+        .refine((text) => Number.parseInt(text, 10) <= 256, { error: WEIGHT_TEXT }),
+    ],
+    { error: WEIGHT_TEXT },
+  )
+  .transform((value) => (typeof value === 'string' && value !== 'cpu' ? Number.parseInt(value, 10) : value));
+
+/** HAProxy agent-check listener in the responder (src/agent/); absent: off. */
+export const agentSchema = z.strictObject({
+  host: nonEmptyString('a host name or address').default('0.0.0.0'),
+  port,
+  /** Whose verdict the agent reports: a pool of WEB.pools (checked in src/config/modelProblems.ts); absent: the base URL's. */
+  pool: safeName.optional(),
+  weight: agentWeight.default(100),
+  cpu_timeframe_ms: z
+    .int({ error: 'expected a whole number of milliseconds from 100 to 60000' })
+    .min(100, { error: 'expected a whole number of milliseconds from 100 to 60000' })
+    .max(60_000, { error: 'expected a whole number of milliseconds from 100 to 60000' })
+    .default(2000),
+});
+
 export const criterionSchema = z.strictObject({
   type: nonEmptyString('a criterion type'),
   query: z.unknown().optional(),
@@ -158,13 +200,16 @@ export const configSchema = z.strictObject({
   categories: z.record(safeName, categorySchema, { error: 'expected a map of categories' }).default({}),
   actions: z.record(safeName, actionSchema, { error: 'expected a map of actions' }).default({}),
   notifiers: z.record(safeName, notifierSchema, { error: 'expected a map of notifiers' }).default({}),
+  Agent: agentSchema.optional(),
 });
 
 export type Config = z.output<typeof configSchema>;
 export type ProbeConfig = z.output<typeof probeSchema>;
 export type LogConfig = z.output<typeof logSchema>;
+export type GraphiteConfig = z.output<typeof graphiteSchema>;
 export type WebConfig = z.output<typeof webSchema>;
 export type CategoryConfig = z.output<typeof categorySchema>;
 export type PoolConfig = z.output<typeof poolSchema>;
 export type ActionConfig = z.output<typeof actionSchema>;
 export type NotifierConfig = z.output<typeof notifierSchema>;
+export type AgentConfig = z.output<typeof agentSchema>;

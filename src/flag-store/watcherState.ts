@@ -146,10 +146,14 @@ export function encodeChecks(writtenAt: number, probes: Iterable<CheckSource>, f
   return { checks, failed_checks: failed };
 }
 
-function decodeChecks(file: z.output<typeof fileSchema>): Map<string, ProbeCheck> {
+type CheckPart = Pick<z.output<typeof fileSchema>, 'checks' | 'failed_checks' | 'written_at' | 'failing'>;
+
+function decodeChecks(file: CheckPart, running: Set<string>): Map<string, ProbeCheck> {
   const { checks, failed_checks: failed, written_at: writtenAt } = file;
   const result = new Map<string, ProbeCheck>();
-  for (const [index, name] of file.running.entries()) {
+  let index = -1;
+  for (const name of running) {
+    index++;
     const offset = index * CHECK_FIELDS;
     const ago = checks[offset]!;
     if (ago === NO_CHECK) continue;
@@ -162,21 +166,36 @@ function decodeChecks(file: z.output<typeof fileSchema>): Map<string, ProbeCheck
 }
 
 function fromFile(file: z.output<typeof fileSchema>, running: Set<string>): WatcherState {
-  const { running: _names, checks: _checks, failed_checks: _failed, ...rest } = file;
+  const { running: _names, checks, failed_checks, ...rest } = file;
+  // Keeps the numbers, not the file's array of names: a copy of every name per heartbeat, kept
+  // until the next one, was promoted to the responder's old generation.
+  const part: CheckPart = { checks, failed_checks, written_at: rest.written_at, failing: rest.failing };
   let decoded: Map<string, ProbeCheck> | undefined;
   return Object.defineProperty({ ...rest, running }, 'checks', {
     enumerable: true,
-    get: () => (decoded ??= decodeChecks(file)),
+    get: () => (decoded ??= decodeChecks(part, running)),
   }) as WatcherState;
 }
 
-/** Parses the file's text; undefined when it is not a state file this version understands. */
-export function parseWatcherState(text: string): WatcherState | undefined {
+/** Whether `names` are the members of `set` in its order. */
+function sameNames(set: Set<string>, names: readonly string[]): boolean {
+  if (set.size !== names.length) return false;
+  let index = 0;
+  for (const name of set) if (name !== names[index++]) return false;
+  return true;
+}
+
+/**
+ * Parses the file's text; undefined when it is not a state file this version understands.
+ * `previous` is the last state parsed from the same file: its set of names is kept when the
+ * watcher still runs the same probes, as it does between reloads.
+ */
+export function parseWatcherState(text: string, previous?: WatcherState): WatcherState | undefined {
   try {
     const parsed = fileSchema.safeParse(JSON.parse(text));
     if (!parsed.success) return undefined;
     const file = parsed.data;
-    const running = new Set(file.running);
+    const running = previous && sameNames(previous.running, file.running) ? previous.running : new Set(file.running);
     // Checks that do not line up with the names would be put on the wrong probes.
     if (file.checks.length !== file.running.length * CHECK_FIELDS || running.size !== file.running.length) return undefined;
     return fromFile(file, running);

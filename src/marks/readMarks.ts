@@ -15,17 +15,18 @@ const MAX_MARK_BYTES = 4096;
  * a drain); so is a subfolder that cannot be listed, as a DC-wide mark.
  */
 export async function readMarks(folder: string): Promise<Marks> {
-  const [ack, acks, drain, drains, sticky] = await Promise.all([
+  const [ack, acks, drain, drains, sticky, maint] = await Promise.all([
     readOne('ack', undefined, path.join(folder, DC_FILES.ack)),
     readAll('ack', folder),
     readOne('drain', undefined, path.join(folder, DC_FILES.drain)),
     readAll('drain', folder),
     readAll('sticky', folder),
+    readOne('maint', undefined, path.join(folder, DC_FILES.maint)),
   ]);
-  return { acks: ack ? [ack, ...acks] : acks, drains: drain ? [drain, ...drains] : drains, sticky };
+  return { acks: ack ? [ack, ...acks] : acks, drains: drain ? [drain, ...drains] : drains, sticky, maint: maint ? [maint] : [] };
 }
 
-async function readAll(kind: MarkKind, folder: string): Promise<Mark[]> {
+async function readAll(kind: Exclude<MarkKind, 'maint'>, folder: string): Promise<Mark[]> {
   const sub = path.join(folder, SUBFOLDERS[kind]);
   let names: string[];
   try {

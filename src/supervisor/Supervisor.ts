@@ -43,6 +43,8 @@ export interface SupervisorDeps {
   stopTimeoutMs?: number;
   /** Longer stderr lines are cut. */
   maxLineChars?: number;
+  /** Every IPC message of a running child but the ready message (the responder's status for systemd). */
+  onMessage?: (child: string, message: unknown) => void;
 }
 
 interface Slot {
@@ -76,7 +78,7 @@ export class Supervisor {
   readonly failed: Promise<StartFailure> = new Promise((resolve) => (this.#reportFailure = resolve));
 
   constructor(deps: SupervisorDeps) {
-    this.#deps = { clock: systemClock, healthyAfterMs: 60_000, firstBackoffMs: 1000, maxBackoffMs: 30_000, stopTimeoutMs: 4000, maxLineChars: MAX_LINE_CHARS, ...deps };
+    this.#deps = { clock: systemClock, healthyAfterMs: 60_000, firstBackoffMs: 1000, maxBackoffMs: 30_000, stopTimeoutMs: 4000, maxLineChars: MAX_LINE_CHARS, onMessage: () => undefined, ...deps };
     this.#slots = deps.children.map((spec) => ({ spec, startedAt: 0, backoffMs: this.#deps.firstBackoffMs, everReady: false, lines: [] }));
   }
 
@@ -137,7 +139,11 @@ export class Supervisor {
         )
       : Promise.resolve();
     child.on('message', (message) => {
-      if (!isReadyMessage(message) || slot.process !== child) return;
+      if (slot.process !== child) return;
+      if (!isReadyMessage(message)) {
+        this.#deps.onMessage(name, message);
+        return;
+      }
       slot.everReady = true;
       log.info(`${name} ready after ${((clock.now() - slot.startedAt) / 1000).toFixed(1)} s`, { child: name, pid: child.pid });
     });

@@ -3,6 +3,8 @@ import { DEFAULT_CATEGORY, type Config } from '../config/schema.ts';
 /** One enabled probe's place in the model, and the FT texts /__health shows for it. */
 export interface ProbeModel {
   name: string;
+  /** The probe module that checks it (a services folder script: `exec_probe`), for metric labels. */
+  module: string;
   /** Sorted; at least one. */
   categories: readonly string[];
   group: string;
@@ -37,6 +39,9 @@ export interface HealthModel {
   pools: ReadonlyMap<string, PoolModel>;
 }
 
+/** What runs a services folder script (src/config/servicesFolder.ts); the watcher's label for it too. */
+const SERVICES_MODULE = 'exec_probe';
+
 /** A service-folder script or any probe without FT texts of its own gets these. */
 const DEFAULT_PANIC_GUIDE = 'cat the probe\'s flag file (probe-status/<probe>.dead) on the DeadPool host, or run "deadpool status" there';
 
@@ -54,6 +59,7 @@ export function healthModel(config: Config, services: readonly string[] = []): H
     const categories = [...new Set(probe.categories)].sort();
     add({
       name,
+      module: probe.module,
       categories,
       group: probe.group ?? name,
       severity: probe.severity,
@@ -65,6 +71,7 @@ export function healthModel(config: Config, services: readonly string[] = []): H
   for (const name of services) {
     add({
       name,
+      module: SERVICES_MODULE,
       categories: [DEFAULT_CATEGORY],
       group: name,
       severity: 1,

@@ -19,6 +19,13 @@ export function drainText(drain: Mark, now: number): string {
   return `${what} by ${byOf(drain)} ${until}: ${reasonOf(drain)}`;
 }
 
+/** `in maintenance by alice until 2030-01-31T12:30:00Z (29 min left): new switches`: HAProxy's MAINT, Cloudflare's 503. */
+export function maintText(maint: Mark, now: number): string {
+  if (maint.problem !== undefined) return `in maintenance until its file is removed: ${plainLine(maint.problem, MAX_REASON_CHARS)}`;
+  const until = maint.until === undefined ? 'until removed' : `until ${isoSeconds(maint.until)} (${leftText(maint.until - now)})`;
+  return `in maintenance by ${byOf(maint)} ${until}: ${reasonOf(maint)}`;
+}
+
 /** `search: failed at 2030-01-31T12:00:00Z and stays failed: <reason> (deadpool unstick search)`. */
 export function stickyText(mark: Mark): string {
   if (mark.target === undefined) return `sticky marks unknown, so every category counts as failed: ${plainLine(mark.problem ?? mark.reason, MAX_REASON_CHARS)}`;

@@ -88,6 +88,11 @@ export function probeStatuses(enabled: Iterable<string>, seen: FlagsSeen, { watc
   const asOf = state?.written_at;
   const refused = state?.config_problems?.[0];
   let anyUnflagged = false;
+  // One object for every probe in the same state at this write: 1,000 probes made 1,000 objects
+  // twice a second, which lived until the next write, so the responder's old generation grew.
+  const upAsOf: ProbeStatus = asOf === undefined ? UP : { state: 'up', reason: undefined, asOf };
+  const pending: ProbeStatus | undefined = state && { state: 'pending', reason: 'pending', asOf: state.written_at };
+  const unknown: ProbeStatus = { state: 'unknown', reason: stale };
   for (const probe of enabled) {
     const flag = seen.flags.get(probe);
     if (flag !== undefined) {
@@ -96,16 +101,16 @@ export function probeStatuses(enabled: Iterable<string>, seen: FlagsSeen, { watc
     }
     anyUnflagged = true;
     if (stale !== undefined || !state) {
-      probes.set(probe, { state: 'unknown', reason: stale });
+      probes.set(probe, unknown);
       continue;
     }
     if (!state.running.has(probe)) {
-      probes.set(probe, refused === undefined ? { state: 'pending', reason: 'pending', asOf: state.written_at } : { state: 'not-checked', reason: `not checked: the watcher refused the config and runs its last good one: ${refused}`, asOf: state.written_at });
+      probes.set(probe, refused === undefined ? pending! : { state: 'not-checked', reason: `not checked: the watcher refused the config and runs its last good one: ${refused}`, asOf: state.written_at });
       continue;
     }
     // Down without a visible flag: the flag is being rewritten, or its folder is being replaced.
     const failing = state.failing[probe];
-    probes.set(probe, failing ? { state: failing.state, reason: failing.reason, asOf: state.written_at } : asOf === undefined ? UP : { state: 'up', reason: undefined, asOf });
+    probes.set(probe, failing ? { state: failing.state, reason: failing.reason, asOf: state.written_at } : upAsOf);
   }
   if (detail.checks && state) addChecks(probes, state);
   // 1 ms early, so rounding never keeps a stale answer.

@@ -1,7 +1,7 @@
 import { markActive, type Mark, type Marks } from '../marks/Mark.ts';
 import { boundedBody, MAX_REASON_CHARS } from './boundedBody.ts';
 import { compare, type HealthModel, type ProbeModel } from './healthModel.ts';
-import { ackText, drainText, leftTextHolds, stickyText } from './markLines.ts';
+import { ackText, drainText, leftTextHolds, maintText, stickyText } from './markLines.ts';
 import { plainLine } from './plainLine.ts';
 import type { ProbeStatus } from './ProbeStatus.ts';
 
@@ -67,6 +67,16 @@ export interface Verdict {
   groups: GroupVerdict[];
   drains: Mark[];
   sticky: Mark[];
+  /** The DC's maintenance in force (`deadpool maint`): every selection answers 503. */
+  maint: Mark | undefined;
+  /**
+   * The probes, groups and sticky marks pass: what the answer would be without drains and
+   * maintenance. HAProxy's agent reports this health next to its admin state (src/agent/).
+   * `status` is 200 exactly when this holds and nothing drains and no maintenance holds.
+   */
+  healthy: boolean;
+  /** Why the probes fail, in one line (undefined while `healthy`): the first counting probe by name and its reason, else the first sticky mark, else why nothing can be known. */
+  firstFailure: string | undefined;
   /** Until when (epoch ms) the same input with a later `now` gives this same verdict. */
   validUntil: number;
 }
@@ -74,12 +84,13 @@ export interface Verdict {
 const UNKNOWN: ProbeStatus = { state: 'unknown', reason: 'no status' };
 
 /**
- * The one answer, for Cloudflare (status and body), /__gtg, /__health, `deadpool status` and the
- * watcher's sticky marks alike. A selection fails when any of its groups fails, when one of its
- * categories is marked sticky, or when it is drained. A group fails when fewer members pass than
- * it needs: every member not acked, or `min_passing` in a resilient category. Only a probe that is
- * down can be excused by an ack: pending, overdue and unknown probes (a silent watcher) always
- * count, so an ack never hides that DeadPool does not know.
+ * The one answer, for Cloudflare (status and body), /__gtg, /__health, `deadpool status`, the
+ * HAProxy agent and the watcher's sticky marks alike. A selection fails when any of its groups
+ * fails, when one of its categories is marked sticky, when it is drained, or when the DC is in
+ * maintenance. A group fails when fewer members pass than it needs: every member not acked, or
+ * `min_passing` in a resilient category. Only a probe that is down can be excused by an ack:
+ * pending, overdue and unknown probes (a silent watcher) always count, so an ack never hides
+ * that DeadPool does not know.
  */
 export function verdict(input: VerdictInput, selection: Selection = {}): Verdict {
   const { model, marks, now } = input;
@@ -98,11 +109,16 @@ export function verdict(input: VerdictInput, selection: Selection = {}): Verdict
     if (time !== undefined && time > now) validUntil = Math.min(validUntil, time - 1);
   };
   if (dcAck) until(dcAck.until);
+  const maint = marks.maint.find((mark) => mark.problem !== undefined || markActive(mark, now));
+  if (maint?.until !== undefined && maint.problem === undefined) {
+    until(maint.until);
+    validUntil = Math.min(validUntil, now + leftTextHolds(maint.until - now) - 1);
+  }
 
   if (input.blocker !== undefined) {
     const blocked: ProbeStatus = { state: 'unknown', reason: input.blocker };
     const probes = names.map((name) => ({ name, model: model.probes.get(name)!, status: blocked, ack: undefined, counts: true }));
-    return { ...base, status: 503, body: boundedBody(header, [input.blocker]), dead: [], problems: [input.blocker], healthOk: false, probes, groups: [], drains: [], sticky: [], validUntil };
+    return { ...base, status: 503, body: boundedBody(header, [input.blocker]), dead: [], problems: [input.blocker], healthOk: false, probes, groups: [], drains: [], sticky: [], maint, healthy: false, firstFailure: input.blocker, validUntil };
   }
 
   const acks = new Map<string, Mark>();
@@ -146,9 +162,11 @@ export function verdict(input: VerdictInput, selection: Selection = {}): Verdict
   const failing = verdicts.filter((probe) => probe.status.state !== 'up');
   const dead = failing.filter((probe) => probe.counts).map((probe) => probe.name);
   const failedGroups = groups.filter((group) => !group.ok);
-  const status = failedGroups.length > 0 || sticky.length > 0 || drains.length > 0 ? 503 : 200;
+  const healthy = failedGroups.length === 0 && sticky.length === 0;
+  const status = healthy && drains.length === 0 && maint === undefined ? 200 : 503;
 
   const lines = [
+    ...(maint ? [maintText(maint, now)] : []),
     ...drains.map((drain) => drainText(drain, now)),
     ...failing.map((probe) => {
       const line = `The ${plainLine(probe.name, 200)} is DEAD! ${plainLine(probe.status.reason ?? '', MAX_REASON_CHARS)}`;
@@ -160,13 +178,16 @@ export function verdict(input: VerdictInput, selection: Selection = {}): Verdict
   const body = boundedBody(header, status === 200 ? ['OK', ...lines] : lines);
 
   const problems = [
+    ...(maint ? [maint.problem === undefined ? `in maintenance: ${maint.reason}` : maintText(maint, now)] : []),
     ...drains.map((drain) => (drain.problem === undefined ? `${drain.target === undefined ? 'drained' : `pool ${drain.target} drained`}: ${drain.reason}` : drainText(drain, now))),
     ...failedGroups.filter((group) => group.resilient).map(groupText),
     ...sticky.map((mark) => `${mark.target ?? 'every category'} is sticky`),
   ];
-  // A DC ack covers what the watcher saw fail (and drains and sticky marks), never what nobody knows.
+  const firstDead = verdicts.find((probe) => probe.counts);
+  const firstFailure = healthy ? undefined : firstDead ? `${firstDead.name}: ${firstDead.status.reason ?? firstDead.status.state}` : sticky[0] ? stickyText(sticky[0]) : 'a group fails';
+  // A DC ack covers what the watcher saw fail (and drains, maintenance and sticky marks), never what nobody knows.
   const healthOk = status === 200 || (dcAck !== undefined && verdicts.every((probe) => !probe.counts || probe.status.state === 'down'));
-  return { ...base, status, body, dead, problems, healthOk, probes: verdicts, groups, drains, sticky, validUntil };
+  return { ...base, status, body, dead, problems, healthOk, probes: verdicts, groups, drains, sticky, maint, healthy, firstFailure, validUntil };
 }
 
 function groupText(group: GroupVerdict): string {

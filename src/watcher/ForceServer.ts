@@ -5,6 +5,7 @@ import type { Logger } from '../log/Logger.ts';
 import { forEachLine } from '../supervisor/forEachLine.ts';
 import { FORCE_GRACE_MS, FORCE_SOCKET, MAX_REQUEST_CHARS, parseForceRequest, type ForceAnnouncement, type ForcedCheck } from '../watcher-link/forceProtocol.ts';
 import type { Clock } from '../clock/Clock.ts';
+import { isMetricsRequest, metricsHeader, type WatcherMetricsText } from '../watcher-link/metricsProtocol.ts';
 
 /** What the server needs of a probe (a ProbeLoop). */
 export interface Forceable {
@@ -21,6 +22,8 @@ export interface ForceServerDeps {
   clock: Clock;
   /** How often the socket file is looked for: a flag folder deleted and rebuilt by the watcher loses it. */
   checkEveryMs?: number;
+  /** The watcher's Prometheus text, for the responder's `/metrics` (metricsProtocol.ts); absent, such a request gets an error line. */
+  metrics?: () => Promise<WatcherMetricsText>;
 }
 
 /** A client that connects and says nothing is dropped after this long. */
@@ -45,7 +48,7 @@ export class ForceServer {
   #lastProblem: string | undefined;
 
   constructor(deps: ForceServerDeps) {
-    this.#deps = { checkEveryMs: 500, ...deps };
+    this.#deps = { checkEveryMs: 500, metrics: () => Promise.reject(new Error('no metrics here')), ...deps };
     this.file = path.join(deps.folder, FORCE_SOCKET);
   }
 
@@ -133,6 +136,21 @@ export class ForceServer {
   }
 
   #answer(connection: net.Socket, line: string): void {
+    if (isMetricsRequest(line)) {
+      this.#deps.metrics().then(
+        ({ shared, own }) => {
+          connection.write(metricsHeader(shared));
+          connection.write(shared);
+          connection.end(own);
+        },
+        // The client sees an end without text: no watcher part in that scrape.
+        (error: unknown) => {
+          this.#problem(`cannot render the watcher's metrics: ${(error as Error).message}`);
+          connection.destroy();
+        },
+      );
+      return;
+    }
     const names = parseForceRequest(line);
     if (names === undefined) {
       connection.end(`${JSON.stringify({ error: 'expected {"force": [probe names]}' })}\n`);

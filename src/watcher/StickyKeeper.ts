@@ -93,7 +93,7 @@ export class StickyKeeper {
     const now = this.#deps.clock.now();
     for (const category of sticky) {
       if (marked.has(category) || this.#stopped) continue;
-      const result = verdict({ model, probes, marks: { ...marks, drains: [], sticky: [] }, now }, { categories: [category] });
+      const result = verdict({ model, probes, marks: { ...marks, drains: [], sticky: [], maint: [] }, now }, { categories: [category] });
       if (result.status === 200) continue;
       const reason = result.body.split('\n').slice(1, -1).join('; ').slice(0, 300);
       await this.#deps.writeMark(this.#deps.folder, markFile(this.#deps.folder, 'sticky', category), formatMark({ reason, by: 'watcher', at: now, until: undefined }));

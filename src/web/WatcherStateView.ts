@@ -30,7 +30,7 @@ export class WatcherStateView extends PolledView<WatcherStateSnapshot> {
       const info = await stat(this.file);
       const version = `${info.ino}:${info.mtimeMs}:${info.size}`;
       if (version === this.#version) return;
-      const state = parseWatcherState(await readFile(this.file, 'utf8'));
+      const state = parseWatcherState(await readFile(this.file, 'utf8'), this.current.state);
       this.#version = state ? version : '';
       this.replace(state ? { state, problem: undefined } : { state: undefined, problem: 'the watcher state file is not valid' });
     } catch (error) {

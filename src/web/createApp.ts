@@ -1,4 +1,5 @@
 import { IncomingMessage, ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
 import Koa from 'koa';
 import type { WebConfig } from '../config/schema.ts';
 import type { Logger } from '../log/Logger.ts';
@@ -6,9 +7,14 @@ import type { HealthModel } from '../verdict/healthModel.ts';
 import { didYouMean } from '../probe-api/suggest.ts';
 import type { Selection, Verdict } from '../verdict/verdict.ts';
 import type { ForcedCheck } from '../watcher-link/forceProtocol.ts';
+import type { WatcherMetricsParts } from '../watcher-link/watcherMetrics.ts';
 import { bearerMatches } from './bearerMatches.ts';
 import { memoizedVerdicts, type VerdictSources, type Verdicts } from './memoizedVerdicts.ts';
+import { mergeExpositions, PROMETHEUS_CONTENT_TYPE } from '../metrics/exposition.ts';
+import { processMetrics } from './processMetrics.ts';
 import { renderHealth } from './renderHealth.ts';
+import { renderMetrics } from './renderMetrics.ts';
+import { RequestCounts } from './RequestCounts.ts';
 import { stateAfterForced } from './stateAfterForced.ts';
 
 /** What `?cache=false` needs from outside: the watcher's forced checks and a fresh look at the flags. */
@@ -21,13 +27,18 @@ export interface ForcedChecks {
 
 /** Everything that can change on a live reload is a getter, read again on every request. */
 export interface AppDeps extends VerdictSources {
-  getWebConfig: () => Pick<WebConfig, 'base_url'>;
+  getWebConfig: () => Pick<WebConfig, 'base_url'> & Partial<Pick<WebConfig, 'metrics_public'>>;
   /** undefined: no token configured, the answer is open to anyone (the CLI warns about it). */
   getToken: () => string | undefined;
   /** The verdicts to answer with, when the caller shares them (see memoizedVerdicts); else made from the getters. */
   verdicts?: Verdicts;
   /** For `?cache=false`; absent, such a request is answered as a plain one. */
   forced?: ForcedChecks;
+  /**
+   * The watcher's part of `/metrics` (its text, from its socket), waited for at most `budgetMs`;
+   * undefined when it did not come. Absent: `/metrics` has the responder's part only.
+   */
+  watcherMetrics?: (budgetMs: number) => Promise<WatcherMetricsParts | undefined>;
   /** A request answered 511, with its client's address (never its credentials): for a summary, not a line per request. */
   onUnauthorized?: (remote: string | undefined) => void;
   logger: Logger;
@@ -35,8 +46,19 @@ export interface AppDeps extends VerdictSources {
 
 const ALLOWED_METHODS = 'GET, HEAD';
 
-/** What a path answers: the Cloudflare answer for a selection (base_url, a pool), FT's good-to-go, or FT's health JSON. */
-type Route = { kind: 'answer'; selection: Selection; plain: boolean } | { kind: 'gtg' } | { kind: 'health' };
+/**
+ * What a path answers: the Cloudflare answer for a selection (base_url, a pool), FT's
+ * good-to-go, FT's health JSON, or Prometheus' metrics. `label` is its `route` in
+ * deadpool_requests_total.
+ */
+type Route = ({ kind: 'answer'; selection: Selection; plain: boolean } | { kind: 'gtg' } | { kind: 'health' } | { kind: 'metrics' }) & { label: string };
+
+/** The path Prometheus scrapes. */
+export const METRICS_PATH = '/metrics';
+/** deadpool_requests_total's route for every path the responder does not serve. */
+const OTHER_ROUTE = 'other';
+/** How long a scrape waits for the watcher's part when Prometheus does not say its timeout. */
+const WATCHER_METRICS_WAIT_MS = 5000;
 
 /**
  * The responder as a Koa app, tested through `app.callback()`. Every answer, errors included,
@@ -55,6 +77,7 @@ export function createApp(deps: AppDeps): Koa {
   const verdicts = deps.verdicts ?? memoizedVerdicts(deps);
   const detailedVerdicts = memoizedVerdicts(deps, { checks: true });
   const routes = routeTable(() => deps.getWebConfig().base_url, deps.getModel);
+  const requests = new RequestCounts();
   // The token is checked in constant time on every request. It is not cached per connection: a
   // proxy in front may multiplex many clients onto one kept-alive connection, and comparing one
   // client's header with another's cached one would leak the token through timing.
@@ -80,6 +103,23 @@ export function createApp(deps: AppDeps): Koa {
     const watcher = state === undefined ? freshness.watcher : { state: stateAfterForced(state, results) };
     return memoizedVerdicts({ ...deps, getFreshness: () => ({ ...freshness, watcher }) }, { checks: health })(selection);
   };
+  /**
+   * The responder's metrics (from the verdicts: success, pools; its requests and process) and the
+   * watcher's (the checks' numbers), as one text. The watcher is given what is left of
+   * Prometheus' scrape timeout (its `X-Prometheus-Scrape-Timeout-Seconds`), so a slow watcher
+   * costs its part of one scrape, not the whole scrape; `deadpool_watcher_metrics_up` says so.
+   */
+  const metrics = async (ctx: Koa.Context): Promise<void> => {
+    const timeoutS = Number.parseFloat(ctx.get('X-Prometheus-Scrape-Timeout-Seconds'));
+    const budgetMs = Number.isFinite(timeoutS) && timeoutS > 0 ? Math.min(WATCHER_METRICS_WAIT_MS, Math.max(100, timeoutS * 1000 - 250)) : WATCHER_METRICS_WAIT_MS;
+    const [watcher, processText] = await Promise.all([deps.watcherMetrics?.(budgetMs), processMetrics()]);
+    const up = `# HELP deadpool_watcher_metrics_up 1 when this scrape has the watcher's metrics (checks, durations, drift), else 0.\n# TYPE deadpool_watcher_metrics_up gauge\ndeadpool_watcher_metrics_up ${watcher === undefined ? 0 : 1}\n`;
+    const merged = mergeExpositions([renderMetrics(verdicts, deps.getModel(), deps.getFreshness()), up, requests.text(), processText, watcher?.shared ?? '']);
+    ctx.status = 200;
+    ctx.set('Content-Type', PROMETHEUS_CONTENT_TYPE);
+    // The watcher's own families go out as the bytes that came, never joined into one string.
+    ctx.body = watcher === undefined || watcher.rest.length === 0 ? merged : Readable.from([Buffer.from(merged), ...watcher.rest], { objectMode: false });
+  };
   const answer = async (ctx: Koa.Context, route: Route): Promise<void> => {
     if (ctx.method !== 'GET' && ctx.method !== 'HEAD') {
       ctx.status = 405;
@@ -87,9 +127,17 @@ export function createApp(deps: AppDeps): Koa {
       ctx.body = 'Method Not Allowed\n';
       return;
     }
+    if (route.kind === 'metrics' && deps.getWebConfig().metrics_public === true) {
+      await metrics(ctx);
+      return;
+    }
     if (!authorized(ctx.get('Authorization'), ctx.ip)) {
       ctx.status = AUTH_ERR.status;
       ctx.body = AUTH_ERR.body;
+      return;
+    }
+    if (route.kind === 'metrics') {
+      await metrics(ctx);
       return;
     }
     const categories = categoriesOf(ctx.query['categories'], deps.getModel());
@@ -133,6 +181,7 @@ export function createApp(deps: AppDeps): Koa {
     res.writeHead(reply.status, headersFor(reply));
     if (method === 'HEAD') res.end();
     else res.end(reply.body);
+    requests.add(route.label, reply.status);
     if (!debug) return true;
     logger.debug('web request', {
       component: 'web',
@@ -160,6 +209,7 @@ export function createApp(deps: AppDeps): Koa {
       ctx.status = 500;
       ctx.body = 'Internal Server Error\n';
     }
+    requests.add(routes().get(ctx.path)?.label ?? OTHER_ROUTE, ctx.status);
     // Never the Authorization header: it is the token.
     logger.debug('web request', {
       component: 'web',
@@ -207,11 +257,12 @@ function routeTable(getBaseUrl: () => string, getModel: () => HealthModel): () =
     const pools = getModel().pools;
     if (built?.baseUrl === baseUrl && built.pools === pools) return built.routes;
     const routes = new Map<string, Route>([
-      ['/__gtg', { kind: 'gtg' }],
-      ['/__health', { kind: 'health' }],
+      ['/__gtg', { kind: 'gtg', label: '/__gtg' }],
+      ['/__health', { kind: 'health', label: '/__health' }],
+      [METRICS_PATH, { kind: 'metrics', label: METRICS_PATH }],
     ]);
-    for (const pool of pools.values()) routes.set(pool.path, { kind: 'answer', selection: { pool: pool.name }, plain: !UNPLAIN.test(pool.path) });
-    routes.set(baseUrl, { kind: 'answer', selection: {}, plain: !UNPLAIN.test(baseUrl) });
+    for (const pool of pools.values()) routes.set(pool.path, { kind: 'answer', selection: { pool: pool.name }, plain: !UNPLAIN.test(pool.path), label: pool.path });
+    routes.set(baseUrl, { kind: 'answer', selection: {}, plain: !UNPLAIN.test(baseUrl), label: baseUrl });
     built = { baseUrl, pools, routes };
     return routes;
   };

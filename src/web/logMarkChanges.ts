@@ -16,17 +16,17 @@ export interface MarkChangeDeps {
 }
 
 /**
- * Logs every ack, drain and sticky mark once when it appears (who, what, why, until when), when it
+ * Logs every ack, drain, maintenance and sticky mark once when it appears (who, what, why, until when), when it
  * ends (removed or expired) and when its file cannot be used; the marks found at start count as
- * appearing. Drains and sticky marks take traffic away, so they are warnings; acks are news.
+ * appearing. Drains, maintenance and sticky marks take traffic away, so they are warnings; acks are news.
  */
 export function logMarkChanges({ marks, now, logger, changes, clock = systemClock, recheckMs = 250 }: MarkChangeDeps): { close(): void } {
   const seen = new Map<string, { key: string; mark: Mark; active: boolean }>();
   const check = (): void => {
     const time = now();
-    const { acks, drains, sticky } = marks();
+    const { acks, drains, sticky, maint } = marks();
     const present = new Set<string>();
-    for (const mark of [...acks, ...drains, ...sticky]) {
+    for (const mark of [...acks, ...drains, ...sticky, ...maint]) {
       const id = `${mark.kind} ${mark.target ?? ''}`;
       const active = mark.problem !== undefined || markActive(mark, time);
       const key = JSON.stringify([mark.reason, mark.by, mark.at, mark.until, mark.problem, active]);
@@ -53,7 +53,7 @@ export function logMarkChanges({ marks, now, logger, changes, clock = systemCloc
 function announce(mark: Mark, logger: Logger): void {
   const fields = fieldsOf(mark);
   if (mark.problem !== undefined) {
-    const effect = mark.kind === 'ack' ? 'ignored: the probe counts' : mark.kind === 'drain' ? 'it still drains' : 'the category counts as failed';
+    const effect = mark.kind === 'ack' ? 'ignored: the probe counts' : mark.kind === 'drain' ? 'it still drains' : mark.kind === 'maint' ? 'maintenance still holds' : 'the category counts as failed';
     logger.warning(`${subject(mark)}: ${mark.problem}; ${effect}`, fields);
     return;
   }
@@ -67,6 +67,7 @@ function announce(mark: Mark, logger: Logger): void {
 function subject(mark: Mark): string {
   if (mark.kind === 'ack') return mark.target === undefined ? 'DC-level ack' : `ack of probe ${mark.target}`;
   if (mark.kind === 'drain') return mark.target === undefined ? 'drain of the DC' : `drain of pool ${mark.target}`;
+  if (mark.kind === 'maint') return 'maintenance of the DC';
   return mark.target === undefined ? 'sticky marks' : `sticky mark of category ${mark.target}`;
 }
 

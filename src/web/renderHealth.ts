@@ -1,7 +1,7 @@
 import { isoSeconds } from '../marks/markFormat.ts';
 import type { Mark } from '../marks/Mark.ts';
 import type { HealthModel } from '../verdict/healthModel.ts';
-import { ackText, drainText, stickyText } from '../verdict/markLines.ts';
+import { ackText, drainText, maintText, stickyText } from '../verdict/markLines.ts';
 import type { Verdict } from '../verdict/verdict.ts';
 
 /** One entry of FT's `checks[]`. */
@@ -30,7 +30,7 @@ export interface HealthDocument {
 
 /**
  * `/__health` as the FT standard has it: every probe of the selection, passing ones too, then
- * one check per drain and sticky mark (they fail the answer, so they must show). `lastUpdated`
+ * one check per maintenance, drain and sticky mark (they fail the answer, so they must show). `lastUpdated`
  * is the probe's last check when the watcher publishes it, else the watcher's last word on it.
  */
 export function renderHealth(result: Verdict, model: HealthModel, now: number): HealthDocument {
@@ -46,6 +46,7 @@ export function renderHealth(result: Verdict, model: HealthModel, now: number): 
     lastUpdated: new Date(status.lastCheck?.at ?? status.asOf ?? now).toISOString(),
     ...(ack ? { ack: ackText(ack) } : {}),
   }));
+  if (result.maint) checks.push(markCheck(result.maint, maintText(result.maint, now), 'maint', 'Cloudflare and HAProxy send no traffic here while in maintenance'));
   for (const drain of result.drains) checks.push(markCheck(drain, drainText(drain, now), `drain${drain.target === undefined ? '' : `-${drain.target}`}`, 'Cloudflare sends no traffic here while drained'));
   for (const mark of result.sticky) checks.push(markCheck(mark, stickyText(mark), `sticky-${mark.target ?? 'all'}`, 'pools needing the category stay out of Cloudflare until it is unstuck'));
   return { schemaVersion: 1, systemCode: model.systemCode, name: model.name, description: model.description, checks, ok: result.healthOk };

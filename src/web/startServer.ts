@@ -23,6 +23,8 @@ export const SERVER_LIMITS = {
 export interface StartServerOptions {
   host: string;
   port: number;
+  /** A listening socket received from systemd (socket activation): used instead of binding host:port. */
+  fd?: number;
   /** How long close() lets answers in progress finish before cutting their sockets. */
   closeGraceMs?: number;
 }
@@ -53,10 +55,11 @@ export async function startServer(app: { callback(): http.RequestListener }, opt
 
   await new Promise<void>((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException): void => {
-      reject(new Error(`cannot listen on ${options.host}:${options.port}: ${error.code ?? error.message}`, { cause: error }));
+      const where = options.fd === undefined ? `${options.host}:${options.port}` : `the socket passed by systemd (fd ${options.fd})`;
+      reject(new Error(`cannot listen on ${where}: ${error.code ?? error.message}`, { cause: error }));
     };
     server.once('error', onError);
-    server.listen({ host: options.host, port: options.port }, () => {
+    server.listen(options.fd === undefined ? { host: options.host, port: options.port } : { fd: options.fd }, () => {
       server.off('error', onError);
       resolve();
     });

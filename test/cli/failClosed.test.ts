@@ -93,6 +93,10 @@ test('deadpool run restarts a watcher killed with SIGKILL, and failures after th
   const backend = await backendFor(t);
   const pair = await startPair(t, { probes: probe('elastic', backend.url), supervised: true });
   await waitFor(async () => (await pair.ask()).status === 200, STARTUP_MS, 'the first 200');
+  // The first 200 can come before the supervisor logs the watcher ready: killed before that, the
+  // first watcher never logs it, and the count of "ready" lines below would wait for a line that
+  // cannot come (2 of 4 fresh-clone runs on a loaded machine).
+  await waitFor(() => /watcher ready after/.test(pair.run!.stdout), STARTUP_MS, 'the first watcher to be ready');
   const watcherPid = Number(/started watcher \(pid (\d+)\)/.exec(pair.run!.stdout)![1]);
   process.kill(watcherPid, 'SIGKILL');
   await waitFor(() => /watcher killed by SIGKILL after [\d.]+ s; restarting in 1 s/.test(pair.run!.stdout), 5000, 'the restart to be logged');

@@ -68,7 +68,7 @@ const cases: [string, string, string[]][] = [
     'actions: an unknown pool, with a suggestion; an action with no command',
     `WEB:\n  pools:\n    search: { path: /search, categories: [default] }\nactions:\n  nginx: { on_up: systemctl start nginx, pool: serch }\n  idle: { timeout: 30 }\n  fine: { on_up: [/usr/sbin/nginx, -s, reload], on_down: 'systemctl stop nginx', pool: search, run_at_start: False }\nprobes:\n${probe('db')}`,
     [
-      'config.yaml: actions.nginx.pool: unknown pool "serch" (did you mean "search"?); expected one of search (declare it under WEB.pools), or no pool for the base URL\'s verdict',
+      'config.yaml: actions.nginx.pool: unknown pool "serch" (did you mean "search"?); expected one of search (or no pool: the base URL\'s verdict)',
       'config.yaml: actions.idle: no on_up and no on_down; expected at least one of them (a command to run)',
     ],
   ],
@@ -85,7 +85,7 @@ const cases: [string, string, string[]][] = [
   [
     'actions: a pool named when no pool is declared',
     `actions:\n  nginx: { on_down: [/usr/bin/true], pool: search }\nprobes:\n${probe('db')}`,
-    ['config.yaml: actions.nginx.pool: unknown pool "search"; no pools are declared (under WEB.pools); leave pool out for the base URL\'s verdict'],
+    ['config.yaml: actions.nginx.pool: unknown pool "search"; WEB.pools has none (leave pool out for the base URL\'s verdict)'],
   ],
   [
     'notifiers: a bad URL and a header value never shown (secrets), neither or both kinds, a bad command',
@@ -104,6 +104,40 @@ const cases: [string, string, string[]][] = [
     `notifiers:\n  none: { attempts: 3 }\n  both: { webhook: { url: 'http://127.0.0.1:9/' }, command: [/bin/cat] }\nprobes:\n${probe('db')}`,
     ['config.yaml: notifiers.none: neither webhook nor command; expected exactly one of them', 'config.yaml: notifiers.both: both webhook and command; expected exactly one of them'],
   ],
+  ['an Agent section: the HAProxy agent on', `WEB:\n  pools:\n    search: { path: /search, categories: [default] }\nAgent: { port: 9002, pool: search, weight: cpu }\nprobes:\n${probe('db')}`, []],
+  ['an Agent weight as "75%"', `Agent: { port: 9002, weight: "75%" }\nprobes:\n${probe('db')}`, []],
+  [
+    'an Agent pool that WEB.pools does not have, with a suggestion',
+    `WEB:\n  pools:\n    search: { path: /search, categories: [default] }\nAgent: { port: 9002, pool: serch }\nprobes:\n${probe('db')}`,
+    ['config.yaml: Agent.pool: unknown pool "serch" (did you mean "search"?); expected one of search (or no pool: the base URL\'s verdict)'],
+  ],
+  ['an Agent pool without any pool', `Agent: { port: 9002, pool: search }\nprobes:\n${probe('db')}`, ['config.yaml: Agent.pool: unknown pool "search"; WEB.pools has none (leave pool out for the base URL\'s verdict)']],
+  [
+    'bad Agent values, each with what was expected',
+    `Agent: { port: 70000, weight: 300, cpu_timeframe_ms: 5, hots: x }\nprobes:\n${probe('db')}`,
+    [
+      'config.yaml: Agent.port: expected a port number (1-65535), got 70000',
+      'config.yaml: Agent.weight: expected a percentage from 0 to 256 (e.g. 100 or "75%") or cpu, got 300',
+      'config.yaml: Agent.cpu_timeframe_ms: expected a whole number of milliseconds from 100 to 60000, got 5',
+      'config.yaml: Agent.hots: unknown key; expected one of host, port, pool, weight, cpu_timeframe_ms',
+    ],
+  ],
+  ['an Agent weight that is not a percentage', `Agent: { port: 9002, weight: "300%" }\nprobes:\n${probe('db')}`, ['config.yaml: Agent.weight: expected a percentage from 0 to 256 (e.g. 100 or "75%") or cpu, got "300%"']],
+  ['an Agent weight word other than cpu', `Agent: { port: 9002, weight: idle }\nprobes:\n${probe('db')}`, ['config.yaml: Agent.weight: expected a percentage from 0 to 256 (e.g. 100 or "75%") or cpu, got "idle"']],
+  ['an Agent without a port', `Agent: { weight: 50 }\nprobes:\n${probe('db')}`, ['config.yaml: Agent.port: missing, expected a port number (1-65535)']],
+  [
+    'bad values of the metrics keys (issue 11), each with what was expected',
+    `Generic:\n  graphite: { port: 99999, prefix: 'deadpool..dc 1', interval: 0, intervall: 60 }\nWEB:\n  metrics_public: yes\nprobes:\n${probe('db')}`,
+    [
+      'config.yaml: Generic.graphite.server: missing, expected a host name or address',
+      'config.yaml: Generic.graphite.port: expected a port number (1-65535), got 99999',
+      'config.yaml: Generic.graphite.prefix: expected a dotted metric prefix like deadpool.dc1 (letters, digits, "_", "-"), got "deadpool..dc 1"',
+      'config.yaml: Generic.graphite.interval: expected a number of seconds from 1 to 3600 (1 h), got 0',
+      'config.yaml: Generic.graphite.intervall: unknown key (did you mean "interval"?); expected one of server, port, prefix, interval',
+      'config.yaml: WEB.metrics_public: expected True or False, got "yes"',
+    ],
+  ],
+  ['graphite with a server only, metrics_public True: no problem', `Generic:\n  graphite: { server: carbon.example }\nWEB: { metrics_public: True }\nprobes:\n${probe('db')}`, []],
 ];
 
 for (const [name, yaml, expected] of cases) {

@@ -72,3 +72,14 @@ test('at 10,000 probes checked for a day the file stays near 14 bytes of checks 
   t.is(parseWatcherState(withChecks)?.checks.size, 10_000);
   t.is(CHECK_FIELDS, 3);
 });
+
+test('a heartbeat naming the same probes in the same order keeps the last state\'s set of names; any change makes a new one', (t) => {
+  const check: ProbeCheck = { at: WRITTEN_AT - 5, duration_ms: 3, ok: true, since: WRITTEN_AT - 60_000 };
+  const first = parse(file([['a', check], ['b', check]]))!;
+  const same = parseWatcherState(JSON.stringify(file([['a', check], ['b', check]])), first)!;
+  t.is(same.running, first.running, 'kept: a copy of every name per heartbeat reached the responder\'s old generation');
+  t.deepEqual([...same.checks.keys()], ['a', 'b'], 'the checks still line up with the names');
+  t.not(parseWatcherState(JSON.stringify(file([['b', check], ['a', check]])), first)!.running, first.running, 'another order');
+  t.deepEqual([...parseWatcherState(JSON.stringify(file([['a', check], ['c', check]])), first)!.running], ['a', 'c']);
+  t.deepEqual([...parseWatcherState(JSON.stringify(file([['a', check]])), first)!.running], ['a']);
+});

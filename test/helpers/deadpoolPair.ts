@@ -21,6 +21,8 @@ export interface PairOptions {
   /** `deadpool run` instead of two separate processes. */
   supervised?: boolean;
   level?: string;
+  /** Extra `Generic:` keys in flow style, e.g. `graphite: { server: 127.0.0.1, port: 2003 }`. */
+  generic?: string;
   /** Folders to make in the temp dir before DeadPool starts (a `modules_folder`, say: a missing one is a config error). */
   folders?: string[];
 }
@@ -42,7 +44,7 @@ export async function startPair(t: { teardown(fn: () => Promise<void> | void): v
   const writeConfig = async (probes: string) => {
     await writeFile(
       config,
-      `Generic: { log: { level: ${options.level ?? 'info'} } }
+      `Generic: { log: { level: ${options.level ?? 'info'} }${options.generic ? `, ${options.generic}` : ''} }
 WEB: { host: 127.0.0.1, port: ${port}, access_token: ${TOKEN}, name: DC-1${options.web ? `, ${options.web}` : ''} }
 WatchMan: { probe_status_folder: flags, stale_grace: 1${options.watchman ? `, ${options.watchman}` : ''} }
 ${options.sections ?? ''}probes:

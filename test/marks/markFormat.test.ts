@@ -42,5 +42,10 @@ test('readMarks: the DC files, the subfolders, mtimes for hand-made files; temp 
   t.deepEqual(marks.drains.map((m) => [m.target, m.reason, m.at]), [[undefined, 'moving racks', T], ['search', 'reindexing', T]]);
   t.deepEqual(marks.acks.map((m) => m.target), ['db']);
   t.deepEqual(marks.sticky, []);
-  t.deepEqual(await readMarks(path.join(folder, 'missing')), { acks: [], drains: [], sticky: [] });
+  t.deepEqual(marks.maint, []);
+  await writeFile(path.join(folder, 'maint'), 'new switches\nuntil: 2030-01-31T14:00:00Z\n');
+  t.like((await readMarks(folder)).maint, [{ kind: 'maint', target: undefined, reason: 'new switches', until: T + 2 * 3600_000, problem: undefined }]);
+  await writeFile(path.join(folder, 'maint'), 'new switches\nwhen: later\n');
+  t.regex((await readMarks(folder)).maint[0]?.problem ?? '', /cannot parse the line "when: later"/, 'a maint file that cannot be parsed is a maint with a problem: it still holds');
+  t.deepEqual(await readMarks(path.join(folder, 'missing')), { acks: [], drains: [], sticky: [], maint: [] });
 });

@@ -129,3 +129,21 @@ test("children's stderr lines become error records of their component: partial l
   for (const r of relayed) t.like(r, { level: 'error', fields: { component: 'watcher', stream: 'stderr' } });
   t.true(records.indexOf(relayed.at(-1)!) < records.findIndex((r) => r.message.includes('restarting in')), 'its last words are logged before its exit');
 });
+
+test('IPC messages other than the ready message go to onMessage with the child\'s name', async (t) => {
+  const seen: [string, unknown][] = [];
+  const records: LogRecord[] = [];
+  const supervisor = new Supervisor({
+    children: [{ name: 'web', command: process.execPath, args: [] }],
+    spawn: () =>
+      spawn(process.execPath, ['-e', "process.send({ deadpool: 'ready' }); process.send({ deadpool: 'status', text: '200 OK', settled: true }); setInterval(() => {}, 1000)"], {
+        stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      }),
+    onMessage: (child, message) => seen.push([child, message]),
+    log: createLogger({ level: 'debug', sinks: [(r) => records.push(r)] }),
+  });
+  t.teardown(() => supervisor.stop());
+  supervisor.start();
+  await waitFor(() => seen.length === 1 && records.some((r) => r.message.startsWith('web ready after')), 30_000, 'the status message and the ready one');
+  t.deepEqual(seen, [['web', { deadpool: 'status', text: '200 OK', settled: true }]]);
+});

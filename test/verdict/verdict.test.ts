@@ -41,6 +41,7 @@ const marks = (list: Mark[]): Marks => ({
   acks: list.filter((m) => m.kind === 'ack'),
   drains: list.filter((m) => m.kind === 'drain'),
   sticky: list.filter((m) => m.kind === 'sticky'),
+  maint: list.filter((m) => m.kind === 'maint'),
 });
 
 interface Case {
@@ -55,6 +56,9 @@ interface Case {
   lines?: string[];
   dead?: string[];
   healthOk?: boolean;
+  /** Whether the probes alone pass (what the HAProxy agent reports as up), and why not. */
+  healthy?: boolean;
+  firstFailure?: string;
 }
 
 const H = 'Server: DC-1 reports:';
@@ -230,12 +234,66 @@ const cases: Case[] = [
     lines: ['drained until its file is removed: cannot read probe-status/drain (EACCES)'],
   },
   {
+    name: 'maintenance: every selection 503 with who, until when and why, though every probe passes',
+    marks: [mark('maint', undefined, { until: NOW + 90 * MIN, reason: 'new switches' })],
+    selection: { pool: 'api' },
+    status: 503,
+    body: `${H}\nin maintenance by alice until 2030-01-31T13:30:00Z (90 min left): new switches\n`,
+    dead: [],
+    healthy: true,
+  },
+  {
+    name: 'maintenance and a drain and a dead probe: maintenance first, then the drain, then the probe',
+    marks: [mark('maint', undefined, { reason: 'new switches' }), mark('drain', undefined, { reason: 'moving racks' })],
+    failing: { db: ['down', 'connection refused'] },
+    status: 503,
+    body: `${H}\nin maintenance by alice until removed: new switches\ndrained by alice until removed: moving racks\nThe db is DEAD! connection refused\n`,
+    healthy: false,
+    firstFailure: 'db: connection refused',
+  },
+  {
+    name: 'an expired maintenance no longer holds',
+    marks: [mark('maint', undefined, { until: NOW - 1 })],
+    status: 200,
+    healthy: true,
+  },
+  {
+    name: 'a maint file that cannot be read still holds',
+    marks: [mark('maint', undefined, { until: NOW - 1, problem: 'cannot read probe-status/maint (EACCES)' })],
+    status: 503,
+    lines: ['in maintenance until its file is removed: cannot read probe-status/maint (EACCES)'],
+  },
+  {
+    name: 'a drained DC whose selected probes pass is healthy (the agent says up drain): failures outside the selection do not count',
+    marks: [mark('drain', undefined)],
+    failing: { 'es-1': ['down', 'status 500'], 'es-2': ['down', 'timeout'], 'es-3': ['pending', 'no result yet'] },
+    selection: { pool: 'api' },
+    status: 503,
+    healthy: true,
+  },
+  {
+    name: 'the first failing probe by name, with its reason, for the agent',
+    failing: { 'es-2': ['down', 'timeout'], 'es-1': ['down', 'status 500'], 'es-3': ['pending', 'no result yet'] },
+    status: 503,
+    healthy: false,
+    firstFailure: 'es-1: status 500',
+  },
+  {
+    name: 'a sticky mark fails the health though every probe passes',
+    marks: [mark('sticky', 'search', { reason: 'es down at night' })],
+    status: 503,
+    healthy: false,
+    firstFailure: 'search: failed at 2030-01-31T11:59:00Z and stays failed: es down at night (deadpool unstick search)',
+  },
+  {
     name: 'an unreadable flag folder: one line, nothing acked away',
     blocker: 'cannot read the flag folder: permission denied',
     marks: [mark('ack', undefined)],
     status: 503,
     body: `${H}\ncannot read the flag folder: permission denied\n`,
     healthOk: false,
+    healthy: false,
+    firstFailure: 'cannot read the flag folder: permission denied',
   },
 ];
 
@@ -250,6 +308,10 @@ for (const c of cases) {
     for (const line of c.lines ?? []) t.true(result.body.split('\n').includes(line), `${line}\nnot in\n${result.body}`);
     if (c.dead !== undefined) t.deepEqual(result.dead, c.dead);
     if (c.healthOk !== undefined) t.is(result.healthOk, c.healthOk);
+    if (c.healthy !== undefined) t.is(result.healthy, c.healthy);
+    if (c.firstFailure !== undefined) t.is(result.firstFailure, c.firstFailure);
+    t.is(result.healthy, result.firstFailure === undefined, 'a reason exactly when unhealthy');
+    t.is(result.status === 200, result.healthy && result.drains.length === 0 && result.maint === undefined, '200 exactly when healthy and neither drained nor in maintenance');
   });
 }
 
@@ -265,6 +327,8 @@ test('verdict: it holds until the first ack or drain ends, and while a drain sho
   t.is(verdict(input([mark('ack', 'db', { until: NOW + 10 * MIN })])).validUntil, NOW + 10 * MIN - 1);
   t.is(verdict(input([mark('drain', undefined, { until: NOW + 10 * MIN + 20_000 })])).validUntil, NOW + 20_000 - 1, '11 min left until 10 min are');
   t.is(verdict(input([mark('drain', undefined, { until: NOW + 20_500 })])).validUntil, NOW + 500 - 1, '21 s left until 20 s are');
+  t.is(verdict(input([mark('maint', undefined, { until: NOW + 20_500 })])).validUntil, NOW + 500 - 1, 'maintenance: the same');
+  t.is(verdict(input([mark('maint', undefined, { until: NOW + 10 * MIN })])).validUntil, NOW + MIN - 1, 'maintenance: until 9 min are left');
 });
 
 test('verdict: structured data for /__health and deadpool status: every probe of the selection, every group', (t) => {

@@ -8,6 +8,7 @@ import { freshFor } from '../helpers/freshness.ts';
 import { constant, modelFor, modelOf } from '../helpers/healthModel.ts';
 import type { HealthModel } from '../../src/verdict/healthModel.ts';
 import { NO_MARKS } from '../../src/marks/Mark.ts';
+import { parseMark } from '../../src/marks/markFormat.ts';
 import { request, type Answer } from './request.ts';
 
 const TOKEN = 'WyI1NTE1MjhmNDMxY2Q3NTEwOTQxY2ZhYTgi.B_bF8g.t1oUMxHr';
@@ -316,4 +317,37 @@ test('?cache=false: after the token check, the selected probes are forced, the f
   t.like(health.checks[1], { id: 'es', lastUpdated: new Date(forcedAt).toISOString(), checkOutput: 'status 500 not in [2xx]' });
   t.is((await request(server.origin, '/__gtg?cache=false', { headers: AUTH })).status, 503);
   t.is(asked.length, 4);
+});
+
+test('maintenance: the base URL, every pool and /__gtg answer 503 with the reason; /__health lists it', async (t) => {
+  const model = modelOf({
+    WEB: { name: 'DC-1', pools: { search: { path: '/search', categories: ['search'] } } },
+    categories: { search: {} },
+    probes: { es: { module: 'url_probe', categories: ['search'] }, db: { module: 'url_probe' } },
+  });
+  const now = Date.now();
+  const maint = parseMark('maint', undefined, '/flags/maint', `new switches\nby: carol\nat: ${new Date(now).toISOString()}\n`, now);
+  const server = await startServer(
+    createApp({
+      getState: () => ({ folder: '/flags', folderOk: true, folderProblem: undefined, flags: new Map() }),
+      getModel: () => model,
+      getMarks: () => ({ ...NO_MARKS, maint: [maint] }),
+      getWebConfig: () => ({ base_url: '/' }),
+      getToken: () => TOKEN,
+      getFreshness: () => freshFor(['es', 'db']),
+      logger: createLogger({ level: 'info', sinks: [] }),
+    }).callback(),
+  );
+  t.teardown(() => server.close());
+  for (const path of ['/', '/search', '/search?x=1']) {
+    const answer = await request(server.origin, path, { headers: AUTH });
+    t.is(answer.status, 503, path);
+    t.is(answer.body, 'Server: DC-1 reports:\nin maintenance by carol until removed: new switches\n', path);
+  }
+  const gtg = await request(server.origin, '/__gtg', { headers: AUTH });
+  t.is(gtg.status, 503);
+  t.is(gtg.body, 'in maintenance by carol until removed: new switches\n');
+  const health = JSON.parse((await request(server.origin, '/__health', { headers: AUTH })).body) as { ok: boolean; checks: { id: string; ok: boolean; checkOutput: string }[] };
+  t.false(health.ok);
+  t.like(health.checks.find((check) => check.id === 'maint'), { ok: false, checkOutput: 'in maintenance by carol until removed: new switches' });
 });

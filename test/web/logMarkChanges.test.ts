@@ -49,3 +49,34 @@ test('each mark is logged once when it appears, when it expires and when it is r
   );
   t.like(records[1]?.fields, { mark: 'drain', target: 'search', by: 'alice', reason: 'reindexing', until: '2030-01-31T12:00:02Z' });
 });
+
+test('maintenance is logged at warning when it begins, and when it ends', async (t) => {
+  let marks: Marks = NO_MARKS;
+  const listeners = new Set<() => void>();
+  const records: LogRecord[] = [];
+  const log = logMarkChanges({
+    marks: () => marks,
+    now: () => T,
+    logger: createLogger({ level: 'debug', sinks: [(r) => records.push(r)] }),
+    changes: [
+      (listener) => {
+        listeners.add(listener);
+        return () => listeners.delete(listener);
+      },
+    ],
+    clock: new FakeClock(),
+  });
+  t.teardown(() => log.close());
+  const change = async (next: Marks) => {
+    marks = next;
+    for (const listener of listeners) listener();
+    await new Promise((resolve) => setImmediate(resolve));
+  };
+  await change({ ...NO_MARKS, maint: [parseMark('maint', undefined, 'flags/maint', 'new switches\nby: carol\n', T)] });
+  await change(NO_MARKS);
+  t.deepEqual(
+    records.map((r) => `${r.level} ${r.message}`),
+    ['warning maintenance of the DC by carol until removed: new switches', 'info maintenance of the DC removed'],
+  );
+  t.like(records[0]?.fields, { mark: 'maint', target: 'DC', by: 'carol', reason: 'new switches' });
+});

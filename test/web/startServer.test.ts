@@ -1,4 +1,5 @@
 import test from 'ava';
+import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { createApp } from '../../src/web/createApp.ts';
@@ -68,4 +69,11 @@ test('malformed requests get an error answer and the server keeps serving', asyn
   t.regex(await raw(`GET / HTTP/1.1\r\nHost: x\r\n${'X-A: b\r\n'.repeat(10_000)}\r\n`), /^HTTP\/1\.1 431/);
   t.regex(await raw('GET /%E0%A4%A HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'), /^HTTP\/1\.1 404/);
   t.is((await request(`http://127.0.0.1:${running.address.port}`, '/')).status, 200);
+});
+
+test('an fd that is not a listening socket (socket activation gone wrong): the error names the fd, not host and port', async (t) => {
+  const fd = fs.openSync(new URL(import.meta.url), 'r');
+  t.teardown(() => fs.closeSync(fd));
+  const error = await t.throwsAsync(startServer(app(), { host: '127.0.0.1', port: 0, fd }));
+  t.regex(error?.message ?? '', new RegExp(`^cannot listen on the socket passed by systemd \\(fd ${fd}\\): `));
 });
