@@ -4,7 +4,7 @@
  * node:http baseline, wrk — measures, prints a table and writes bench/results/latest.json.
  *
  *   npm run bench                          everything (about 14 minutes)
- *   npm run bench -- --only flood,lies     some sections: throughput, flood, detection, propagation, lies, scale, blackbox, exec, sql, health, agent, metrics, page
+ *   npm run bench -- --only flood,lies     some sections: throughput, flood, detection, propagation, lies, scale, blackbox, exec, sql, health, agent, metrics, page, actions
  *   npm run bench -- --quick               fewer rounds and shorter windows (a smoke test, not figures)
  *   npm run bench -- --only page --page-sizes 10000   the status page at these sizes only
  */
@@ -17,6 +17,7 @@ import { forkServer } from './forkServer.ts';
 import { formatTable, type Row } from './formatTable.ts';
 import { machineInfo } from './machineInfo.ts';
 import { measureAgent, type AgentResult } from './measureAgent.ts';
+import { measureActions, type ActionsResult } from './measureActions.ts';
 import { measureBlackbox, type BlackboxResult } from './measureBlackbox.ts';
 import { measureDetection, type DetectionResult } from './measureDetection.ts';
 import { measureExec, type ExecResult } from './measureExec.ts';
@@ -37,7 +38,7 @@ import { startDc } from './startDc.ts';
 import { TOKEN } from './startDeadpool.ts';
 import { median, round } from './stats.ts';
 
-const SECTIONS = ['throughput', 'flood', 'detection', 'propagation', 'lies', 'scale', 'blackbox', 'exec', 'sql', 'health', 'agent', 'metrics', 'page'] as const;
+const SECTIONS = ['throughput', 'flood', 'detection', 'propagation', 'lies', 'scale', 'blackbox', 'exec', 'sql', 'health', 'agent', 'metrics', 'page', 'actions'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const args = process.argv.slice(2);
@@ -72,6 +73,7 @@ const PLAN = quick
       agent: { rounds: 2, runS: 2, agentConcurrency: 16, wrkConnections: 32, flips: 4, agentInterMs: 200, steadyRatePerS: 100 },
       metrics: { sizes: [1000], answerS: 4, scrapeS: 15 },
       page: { sizes: [1000], answerS: 4, refreshingS: 20, viewers: 3 },
+      actions: { flips: 10, periodS: 0.5 },
     }
   : {
       rounds: 5,
@@ -94,6 +96,7 @@ const PLAN = quick
       agent: { rounds: 5, runS: 5, agentConcurrency: 16, wrkConnections: 32, flips: 20, agentInterMs: 200, steadyRatePerS: 100 },
       metrics: { sizes: [1000, 10_000], answerS: 15, scrapeS: 60 },
       page: { sizes: [1000, 10_000], answerS: 15, refreshingS: 60, viewers: 3 },
+      actions: { flips: 60, periodS: 0.5 },
     };
 
 const CONNECTIONS = 32;
@@ -123,6 +126,7 @@ interface Results {
   metrics?: { answers: MetricsAnswerCase[]; scrapes: MetricsScrapeCase[] };
   /** Section "page" (issue 11): the HTML status page. */
   page?: { answers: PageAnswerCase[]; refreshing: PageRefreshingResult[] };
+  actions?: ActionsResult;
   /** The 1/5/15-minute load average as each of these sections started (the machine is shared). */
   loadAtStart: Record<string, number[]>;
   /** Sections that failed, with why: the others still ran. */
@@ -262,6 +266,16 @@ async function main(): Promise<void> {
     results.loadAtStart[section] = l;
     return `load ${l.join(' ')}`;
   };
+
+  if (wanted('actions')) {
+    await attempt('actions', async () => {
+      const a = PLAN.actions;
+      log(`actions: one url probe at ${a.periodS} s whose backend flips ${a.flips} times, one action on the base URL's verdict (${load('actions')})`);
+      results.actions = await measureActions(a);
+      const r = results.actions;
+      log(`  verdict change → action started: p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, max ${r.maxMs} ms; backend flip → action started: p50 ${r.flipToStartP50Ms} ms, p99 ${r.flipToStartP99Ms} ms; of which check's end → dispatched p50 ${r.changeToDispatchP50Ms} / p99 ${r.changeToDispatchP99Ms} ms, dispatched → command running p50 ${r.dispatchToStartP50Ms} / p99 ${r.dispatchToStartP99Ms} ms; missed ${r.missed}`);
+    });
+  }
 
   if (wanted('blackbox')) {
     await attempt('blackbox', async () => {
@@ -503,6 +517,12 @@ function table(r: Results): Row[] {
     rows.push({ measure: `${what}: schedule drift p99 (p50)`, value: `${ms(e.driftP99Ms)} (${ms(e.driftP50Ms)})`, target: '', pass: undefined });
     rows.push({ measure: `${what}: state file age, max seen (rewritten every 0.5 s)`, value: `${e.stateAgeMaxMs} ms`, target: '', pass: undefined });
     rows.push({ measure: `${what}: zombies left (most at once; longest seen)`, value: `${e.zombiesAtEnd} (${e.zombiesMaxSeen}; ${e.zombieLongestMs} ms)`, target: '0', pass: e.zombiesAtEnd === 0 });
+  }
+  if (r.actions) {
+    const a = r.actions;
+    rows.push({ measure: `12. verdict change → action's command started (${a.changeToStartMs.length} changes): p99 (p50)`, value: `${ms(a.p99Ms)} (${ms(a.p50Ms)})`, target: '', pass: a.missed === 0 ? undefined : false });
+    rows.push({ measure: '12. of which: check\'s end → action dispatched (watcher) / dispatched → command running (helper, fork, sh): p99 (p50)', value: `${ms(a.changeToDispatchP99Ms)} (${ms(a.changeToDispatchP50Ms)}) / ${ms(a.dispatchToStartP99Ms)} (${ms(a.dispatchToStartP50Ms)})`, target: '', pass: undefined });
+    rows.push({ measure: `12. backend flip → action's command started, probe period ${a.periodS} s: p99 (p50)`, value: `${ms(a.flipToStartP99Ms)} (${ms(a.flipToStartP50Ms)})`, target: '', pass: a.missed === 0 ? undefined : false });
   }
   if (r.sql) {
     const q = r.sql;

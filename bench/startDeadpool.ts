@@ -54,6 +54,8 @@ export interface DeadpoolOptions {
   categories?: Readonly<Record<string, string>>;
   /** More top-level sections as YAML, each line ending with a newline, e.g. `Agent: { port: 9002 }\n`. */
   sections?: string;
+  /** `Generic.log.level` (default warning: a benchmark must not measure its own stdout). */
+  logLevel?: 'info' | 'warning';
 }
 
 export interface Deadpool {
@@ -96,7 +98,7 @@ export async function startDeadpool(options: DeadpoolOptions): Promise<Deadpool>
   const categories = Object.entries(options.categories ?? {}).map(([name, settings]) => `  ${name}: ${settings}\n`).join('');
   await writeFile(
     config,
-    `Generic: { log: { level: warning } }
+    `Generic: { log: { level: ${options.logLevel ?? 'warning'} } }
 WEB: { host: 127.0.0.1, port: ${port}, access_token: ${TOKEN}, name: bench${pools.length ? `, pools: { ${pools.join(', ')} }` : ''} }
 WatchMan: { probe_status_folder: flags${grace} }
 ${categories ? `categories:\n${categories}` : ''}${options.sections ?? ''}probes:

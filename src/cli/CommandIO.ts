@@ -15,6 +15,8 @@ export interface CommandIO {
   user(): string;
   /** A long-running command is up (listening, probing): tells `deadpool run`, when it is the parent. */
   ready?(): void;
+  /** Ends the process now: for a long-running command that stopped but is kept alive by something it could not close. */
+  exit?(code: number): void;
   /** The answer changed (or is the same, a second later): tells `deadpool run`, which tells systemd. */
   status?(text: string, settled: boolean): void;
 }
@@ -27,5 +29,6 @@ export const processIO: CommandIO = {
   now: Date.now,
   user: () => os.userInfo().username,
   ready: sendReady,
+  exit: (code) => process.exit(code),
   status: sendStatus,
 };

@@ -53,5 +53,17 @@ export function modelProblems(config: Config, services: readonly string[]): stri
       );
     }
   }
+  const pools = Object.keys(config.WEB.pools);
+  for (const [name, action] of Object.entries(config.actions)) {
+    if (action.on_up === undefined && action.on_down === undefined) problems.push(`${keyPath(['actions', name])}: no on_up and no on_down; expected at least one of them (a command to run)`);
+    if (action.pool !== undefined && !pools.includes(action.pool)) {
+      const expected = pools.length === 0 ? "WEB.pools has none (leave pool out for the base URL's verdict)" : `expected one of ${pools.join(', ')} (or no pool: the base URL's verdict)`;
+      problems.push(`${keyPath(['actions', name, 'pool'])}: unknown pool "${action.pool}"${didYouMean(action.pool, pools)}; ${expected}`);
+    }
+  }
+  for (const [name, notifier] of Object.entries(config.notifiers)) {
+    const kinds = (notifier.webhook === undefined ? 0 : 1) + (notifier.command === undefined ? 0 : 1);
+    if (kinds !== 1) problems.push(`${keyPath(['notifiers', name])}: ${kinds === 0 ? 'neither webhook nor command' : 'both webhook and command'}; expected exactly one of them`);
+  }
   return problems;
 }

@@ -121,6 +121,7 @@ export function resolvePaths(config: Config, dir: string): Config {
       probe_status_folder: path.resolve(dir, WatchMan.probe_status_folder),
       ...(WatchMan.modules_folder === undefined ? {} : { modules_folder: path.resolve(dir, WatchMan.modules_folder) }),
       ...(WatchMan.services_folder === undefined ? {} : { services_folder: path.resolve(dir, WatchMan.services_folder) }),
+      ...(WatchMan.notifiers_folder === undefined ? {} : { notifiers_folder: path.resolve(dir, WatchMan.notifiers_folder) }),
     },
     WEB: {
       ...WEB,

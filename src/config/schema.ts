@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { LEVELS, type Level } from '../log/Logger.ts';
 import { BOOLEAN_EXPECTED, MAX_PERIOD_S, MAX_TIMEOUT_S, MIN_PERIOD_S, MIN_TIMEOUT_S } from '../probe-api/bounds.ts';
+import { secret } from '../probe-api/secret.ts';
 
 /**
  * The one source of truth for config.yaml: its keys, their defaults, and (through z.output) the
@@ -94,6 +95,48 @@ export const watchManSchema = z.strictObject({
   script_types: z
     .array(z.string({ error: 'expected a file extension like sh' }).regex(/^[A-Za-z0-9]+$/, { error: 'expected a file extension like sh, without the dot' }), { error: 'expected a list of file extensions' })
     .default(['py', 'sh', 'pl', 'js']),
+  /** Platoon's notifier scripts: every executable file in it gets each event as JSON on stdin (src/notifiers/). */
+  notifiers_folder: nonEmptyString('a folder path').optional(),
+});
+
+const ARGV_EXPECTED = 'expected a list: the program, then its arguments';
+const argv = z.array(nonEmptyString('a non-empty word'), { error: ARGV_EXPECTED }).min(1, { error: ARGV_EXPECTED });
+/** Heartbeat's style: a string is run by /bin/sh -c; a list is run as it is, without a shell. */
+const actionCommand = z.union([nonEmptyString('a command line'), argv], { error: 'expected a command line (run by /bin/sh -c) or a list (the program, then its arguments)' });
+
+/** Heartbeat's promotion and demotion actions (src/actions/); at least one command (checked in modelProblems). */
+export const actionSchema = z.strictObject({
+  on_up: actionCommand.optional(),
+  on_down: actionCommand.optional(),
+  /** Whose verdict: a pool of WEB.pools; the base URL's (every category) when left out. */
+  pool: safeName.optional(),
+  timeout: secondsBetween(0.1, 3600, '1 h').default(30),
+  run_at_start: boolean.default(true),
+});
+
+const HTTP_URL = 'expected an http:// or https:// URL';
+const isHttpUrl = (text: string): boolean => {
+  try {
+    return ['http:', 'https:'].includes(new URL(text).protocol);
+  } catch {
+    return false;
+  }
+};
+
+export const webhookSchema = z.strictObject({
+  /** A secret: webhook URLs often carry a token (in the path or as user:password). */
+  url: secret(z.string({ error: HTTP_URL }).refine(isHttpUrl, { error: HTTP_URL })),
+  headers: z.record(z.string(), secret(z.string({ error: 'expected a header value' })), { error: 'expected a map of header names to values' }).default({}),
+  timeout: secondsBetween(0.1, 300, '5 min').default(5),
+});
+
+export const notifierSchema = z.strictObject({
+  webhook: webhookSchema.optional(),
+  command: argv.optional(),
+  /** For `command`: the command's group is killed after this. */
+  timeout: secondsBetween(0.1, 300, '5 min').default(10),
+  /** Deliveries tried per event before it is dropped (and counted); the default is 5 for a webhook, 1 for a command. */
+  attempts: z.int({ error: 'expected a whole number from 1 to 100' }).min(1, { error: 'expected a whole number from 1 to 100' }).max(100, { error: 'expected a whole number from 1 to 100' }).optional(),
 });
 
 const WEIGHT_TEXT = 'expected a percentage from 0 to 256 (e.g. 100 or "75%") or cpu';
@@ -155,6 +198,8 @@ export const configSchema = z.strictObject({
   WatchMan: watchManSchema.prefault({}),
   probes: z.record(safeName, probeSchema, { error: 'expected a map of probes' }).default({}),
   categories: z.record(safeName, categorySchema, { error: 'expected a map of categories' }).default({}),
+  actions: z.record(safeName, actionSchema, { error: 'expected a map of actions' }).default({}),
+  notifiers: z.record(safeName, notifierSchema, { error: 'expected a map of notifiers' }).default({}),
   Agent: agentSchema.optional(),
 });
 
@@ -165,4 +210,6 @@ export type GraphiteConfig = z.output<typeof graphiteSchema>;
 export type WebConfig = z.output<typeof webSchema>;
 export type CategoryConfig = z.output<typeof categorySchema>;
 export type PoolConfig = z.output<typeof poolSchema>;
+export type ActionConfig = z.output<typeof actionSchema>;
+export type NotifierConfig = z.output<typeof notifierSchema>;
 export type AgentConfig = z.output<typeof agentSchema>;

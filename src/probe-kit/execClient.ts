@@ -52,6 +52,10 @@ export interface ExecRequest {
   timeoutMs: number;
   /** Bytes kept per stream; the rest is read and dropped. */
   maxOutput: number;
+  /** The first bytes of each stream are kept (default), or the last. */
+  keep?: 'head' | 'tail';
+  /** Given on stdin, then closed. */
+  input?: string;
 }
 
 /** The helper's outcome, or why there is none: the helper failed while the command ran (or before it could). */
@@ -76,6 +80,7 @@ interface Pending {
   pid: number | undefined;
   cancelled: boolean;
   finish: (outcome: ExecOutcome) => void;
+  onStarted: ((pid: number) => void) | undefined;
   grace: NodeJS.Timeout | undefined;
 }
 
@@ -129,7 +134,7 @@ export class ExecClient {
    * Runs one command. Settles once the helper reported it reaped (or failed to start it), or with
    * `helper-failed` if the helper died or hung meanwhile; never rejects.
    */
-  run(request: ExecRequest, signal: AbortSignal, log?: Logger): Promise<ExecOutcome> {
+  run(request: ExecRequest, signal: AbortSignal, log?: Logger, onStarted?: (pid: number) => void): Promise<ExecOutcome> {
     return new Promise<ExecOutcome>((resolve) => {
       const id = this.#nextId++;
       const message: RunMessage = {
@@ -141,6 +146,8 @@ export class ExecClient {
         ...(request.cwd === undefined ? {} : { cwd: request.cwd }),
         timeoutMs: request.timeoutMs,
         maxOutput: request.maxOutput,
+        ...(request.keep === undefined ? {} : { keep: request.keep }),
+        ...(request.input === undefined ? {} : { input: request.input }),
       };
       const onDeadline = (): void => {
         clearTimeout(timer);
@@ -154,6 +161,7 @@ export class ExecClient {
         pid: undefined,
         cancelled: false,
         grace: undefined,
+        onStarted,
         finish: (outcome) => {
           clearTimeout(timer);
           clearTimeout(pending.grace);
@@ -252,6 +260,7 @@ export class ExecClient {
       if (pending === undefined) return;
       if (message.type === 'started') {
         pending.pid = message.pid;
+        pending.onStarted?.(message.pid);
         return;
       }
       helper.pending.delete(message.id);

@@ -44,17 +44,24 @@ function killGroup(pid) {
 }
 
 /**
- * Keeps the first `max` bytes of a stream and drains the rest.
+ * Keeps the first (or the last) `max` bytes of a stream and drains the rest.
  * @param {import('node:stream').Readable | null} stream
  * @param {number} max
+ * @param {'head' | 'tail'} keep
  * @returns {() => string}
  */
-function capture(stream, max) {
+function capture(stream, max, keep) {
   if (stream === null) return () => '';
   /** @type {Buffer[]} */
   const chunks = [];
   let size = 0;
   stream.on('data', (/** @type {Buffer} */ chunk) => {
+    if (keep === 'tail') {
+      chunks.push(chunk);
+      size += chunk.length;
+      while (chunks.length > 1 && size - (chunks[0]?.length ?? 0) >= max) size -= chunks.shift()?.length ?? 0;
+      return;
+    }
     if (size >= max) return;
     const kept = chunk.length <= max - size ? chunk : Buffer.from(chunk.subarray(0, max - size));
     chunks.push(kept);
@@ -62,7 +69,10 @@ function capture(stream, max) {
   });
   // A read error ends the stream; what was read is still judged.
   stream.on('error', () => undefined);
-  return () => Buffer.concat(chunks).toString('utf8');
+  return () => {
+    const all = Buffer.concat(chunks);
+    return (all.length > max ? all.subarray(all.length - max) : all).toString('utf8');
+  };
 }
 
 /**
@@ -79,7 +89,7 @@ function run(request) {
   try {
     child = spawn(request.file, request.args, {
       detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: [request.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
       env: request.env,
       ...(request.cwd === undefined ? {} : { cwd: request.cwd }),
     });
@@ -88,8 +98,14 @@ function run(request) {
     reply({ type: 'done', id, outcome: { kind: 'unstartable', code: e.code, message: e.message } });
     return;
   }
-  const stdout = capture(child.stdout, request.maxOutput);
-  const stderr = capture(child.stderr, request.maxOutput);
+  const keep = request.keep ?? 'head';
+  const stdout = capture(child.stdout, request.maxOutput, keep);
+  const stderr = capture(child.stderr, request.maxOutput, keep);
+  if (child.stdin) {
+    // A command that exits without reading its input makes the write fail (EPIPE): that is its choice.
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(request.input);
+  }
   let exited = false;
   let settled = false;
   if (child.pid !== undefined) reply({ type: 'started', id, pid: child.pid });

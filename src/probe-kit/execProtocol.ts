@@ -15,6 +15,10 @@ export interface RunMessage {
   timeoutMs: number;
   /** Bytes kept per stream (stdout, stderr); the rest is read and dropped. */
   maxOutput: number;
+  /** Which bytes are kept: the first (default; a probe's verdict is at the top) or the last (an action's log shows how it ended). */
+  keep?: 'head' | 'tail';
+  /** Written to the command's stdin, which is then closed (a notifier's event); stdin is /dev/null without it. */
+  input?: string;
 }
 
 /** The watcher's deadline came first, or the check is no longer wanted: kill the command's group. */

@@ -52,7 +52,7 @@ test('every error of a file is reported at once', async (t) => {
     'many-errors.yaml: Generic.log.level: expected one of "debug", "info", "warning", "error", "critical", "fatal", got "verbose"',
     'many-errors.yaml: WEB.base_url: expected a path starting with "/", got "health"',
     'many-errors.yaml: WEB.port: expected a port number (1-65535), got 99999',
-    'many-errors.yaml: WatchMan.probe_status_foldr: unknown key (did you mean "probe_status_folder"?); expected one of probe_status_folder, modules_folder, stale_grace, services_folder, services_period, services_timeout, script_types',
+    'many-errors.yaml: WatchMan.probe_status_foldr: unknown key (did you mean "probe_status_folder"?); expected one of probe_status_folder, modules_folder, stale_grace, services_folder, services_period, services_timeout, script_types, notifiers_folder',
     'many-errors.yaml: probes.../evil.query: missing, expected a map with at least url',
     'many-errors.yaml: probes.../evil: bad name, expected a name of letters, digits, "_", "." or "-", not starting with "."',
     'many-errors.yaml: probes.elastic.fall: expected a whole number ≥ 1, got 0',

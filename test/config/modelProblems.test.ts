@@ -64,6 +64,46 @@ const cases: [string, string, string[]][] = [
       'config.yaml: probes.es-1.severity: expected 1 (critical), 2 or 3 (informational), got 4',
     ],
   ],
+  [
+    'actions: an unknown pool, with a suggestion; an action with no command',
+    `WEB:\n  pools:\n    search: { path: /search, categories: [default] }\nactions:\n  nginx: { on_up: systemctl start nginx, pool: serch }\n  idle: { timeout: 30 }\n  fine: { on_up: [/usr/sbin/nginx, -s, reload], on_down: 'systemctl stop nginx', pool: search, run_at_start: False }\nprobes:\n${probe('db')}`,
+    [
+      'config.yaml: actions.nginx.pool: unknown pool "serch" (did you mean "search"?); expected one of search (or no pool: the base URL\'s verdict)',
+      'config.yaml: actions.idle: no on_up and no on_down; expected at least one of them (a command to run)',
+    ],
+  ],
+  [
+    'actions: an empty command, a bad timeout and run_at_start, an unknown key',
+    `actions:\n  bad: { on_down: [], timeout: 0, run_at_start: maybe, when: now }\nprobes:\n${probe('db')}`,
+    [
+      'config.yaml: actions.bad.when: unknown key; expected one of on_up, on_down, pool, timeout, run_at_start',
+      'config.yaml: actions.bad.on_down: expected a list: the program, then its arguments, got an empty list',
+      'config.yaml: actions.bad.timeout: expected a number of seconds from 0.1 to 3600 (1 h), got 0',
+      'config.yaml: actions.bad.run_at_start: expected True or False, got "maybe"',
+    ],
+  ],
+  [
+    'actions: a pool named when no pool is declared',
+    `actions:\n  nginx: { on_down: [/usr/bin/true], pool: search }\nprobes:\n${probe('db')}`,
+    ['config.yaml: actions.nginx.pool: unknown pool "search"; WEB.pools has none (leave pool out for the base URL\'s verdict)'],
+  ],
+  [
+    'notifiers: a bad URL and a header value never shown (secrets), neither or both kinds, a bad command',
+    `notifiers:\n  ops: { webhook: { url: 'ftp://user:hunter2@example.com/x', headers: { X-Token: 12345 }, timeout: 0 } }\n  none: { attempts: 0 }\n  both: { webhook: { url: 'http://127.0.0.1:9/' }, command: [/bin/cat] }\n  pager: { command: /bin/cat }\nWatchMan:\n  notifiers_folder: ''\nprobes:\n${probe('db')}`,
+    [
+      'config.yaml: notifiers.ops.webhook.url: expected an http:// or https:// URL (the value is a secret: not shown)',
+      'config.yaml: notifiers.ops.webhook.headers.X-Token: expected a header value (the value is a secret: not shown)',
+      'config.yaml: notifiers.ops.webhook.timeout: expected a number of seconds from 0.1 to 300 (5 min), got 0',
+      'config.yaml: notifiers.none.attempts: expected a whole number from 1 to 100, got 0',
+      'config.yaml: notifiers.pager.command: expected a list: the program, then its arguments, got "/bin/cat"',
+      'config.yaml: WatchMan.notifiers_folder: expected a folder path, got ""',
+    ],
+  ],
+  [
+    'notifiers: neither webhook nor command, or both',
+    `notifiers:\n  none: { attempts: 3 }\n  both: { webhook: { url: 'http://127.0.0.1:9/' }, command: [/bin/cat] }\nprobes:\n${probe('db')}`,
+    ['config.yaml: notifiers.none: neither webhook nor command; expected exactly one of them', 'config.yaml: notifiers.both: both webhook and command; expected exactly one of them'],
+  ],
   ['an Agent section: the HAProxy agent on', `WEB:\n  pools:\n    search: { path: /search, categories: [default] }\nAgent: { port: 9002, pool: search, weight: cpu }\nprobes:\n${probe('db')}`, []],
   ['an Agent weight as "75%"', `Agent: { port: 9002, weight: "75%" }\nprobes:\n${probe('db')}`, []],
   [
