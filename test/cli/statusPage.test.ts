@@ -144,7 +144,9 @@ test.serial('the status page in a real browser: Basic auth, every state in words
   }
   const thawed = await until((s) => s.pools.join() === 'search: OK,api: OK', 'the page back after the responder thawed');
   t.false(thawed.banners.some((line) => line.startsWith('This page was not reloaded in time')));
-  t.false(await staleShown(), 'the reloaded page is fresh');
+  // A bounded wait, not one look: on a loaded machine the page can legitimately turn stale again
+  // between two reloads (seen with 4 test files at once), and then the next reload clears it.
+  await waitFor(async () => !(await staleShown()), BOUND_MS, 'the reloaded page to show no stale mark');
 
   // A backend flips: the page follows by itself. One pool down is the README's screenshot.
   es1.setHealthy(false);
