@@ -9,6 +9,7 @@ import type { HealthModel } from '../verdict/healthModel.ts';
 import type { ProbeStatus } from '../verdict/ProbeStatus.ts';
 import { verdict } from '../verdict/verdict.ts';
 import type { Clock } from '../clock/Clock.ts';
+import { SerialLooks } from './SerialLooks.ts';
 
 export interface StickyKeeperDeps {
   folder: string;
@@ -36,46 +37,24 @@ const UP: ProbeStatus = { state: 'up', reason: undefined };
  */
 export class StickyKeeper {
   readonly #deps: Required<StickyKeeperDeps>;
-  #running: Promise<void> | undefined;
-  #again = false;
-  #timer: unknown;
-  #stopped = false;
+  readonly #looks: SerialLooks;
 
   constructor(deps: StickyKeeperDeps) {
     this.#deps = { everyMs: 1000, readMarks: readMarksFromFolder, writeMark: writeMarkFile, ...deps };
+    this.#looks = new SerialLooks(() => this.#look(), this.#deps.clock, this.#deps.everyMs, (error: unknown) => this.#deps.log.error(`cannot keep the sticky marks in ${this.#deps.folder}: ${error instanceof Error ? error.message : String(error)}`));
   }
 
   start(): void {
-    const tick = (): void => {
-      if (this.#stopped) return;
-      void this.check();
-      this.#timer = this.#deps.clock.setTimeout(tick, this.#deps.everyMs);
-    };
-    tick();
+    this.#looks.start();
   }
 
   stop(): Promise<void> {
-    this.#stopped = true;
-    this.#deps.clock.clearTimeout(this.#timer);
-    return this.#running ?? Promise.resolve();
+    return this.#looks.stop();
   }
 
   /** Looks now; a look asked for while one runs is made right after it, never two at once. */
   check(): Promise<void> {
-    if (this.#running) {
-      this.#again = true;
-      return this.#running;
-    }
-    this.#running = this.#look()
-      .catch((error: unknown) => this.#deps.log.error(`cannot keep the sticky marks in ${this.#deps.folder}: ${error instanceof Error ? error.message : String(error)}`))
-      .finally(() => {
-        this.#running = undefined;
-        if (this.#again && !this.#stopped) {
-          this.#again = false;
-          void this.check();
-        }
-      });
-    return this.#running;
+    return this.#looks.request();
   }
 
   async #look(): Promise<void> {
@@ -92,7 +71,7 @@ export class StickyKeeper {
     }
     const now = this.#deps.clock.now();
     for (const category of sticky) {
-      if (marked.has(category) || this.#stopped) continue;
+      if (marked.has(category) || this.#looks.stopped) continue;
       const result = verdict({ model, probes, marks: { ...marks, drains: [], sticky: [], maint: [] }, now }, { categories: [category] });
       if (result.status === 200) continue;
       const reason = result.body.split('\n').slice(1, -1).join('; ').slice(0, 300);

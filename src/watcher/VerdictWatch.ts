@@ -6,6 +6,7 @@ import { readMarks as readMarksFromFolder } from '../marks/readMarks.ts';
 import type { HealthModel } from '../verdict/healthModel.ts';
 import { verdict } from '../verdict/verdict.ts';
 import { watcherStatuses } from './watcherStatuses.ts';
+import { SerialLooks } from './SerialLooks.ts';
 
 /** One selection's verdict turned (or was first known). */
 export interface VerdictChange {
@@ -59,29 +60,20 @@ const MAX_REASON = 1000;
 export class VerdictWatch {
   readonly #deps: Required<VerdictWatchDeps>;
   readonly #seen = new Map<string, Seen>();
-  #running: Promise<void> | undefined;
-  #again = false;
+  readonly #looks: SerialLooks;
   #trigger: number | undefined;
-  #timer: unknown;
-  #stopped = false;
 
   constructor(deps: VerdictWatchDeps) {
     this.#deps = { everyMs: 1000, readMarks: readMarksFromFolder, active: () => true, ...deps };
+    this.#looks = new SerialLooks(() => this.#look(), this.#deps.clock, this.#deps.everyMs, (error: unknown) => this.#deps.log.error(`cannot work out the verdict for actions and notifiers: ${error instanceof Error ? error.message : String(error)}`));
   }
 
   start(): void {
-    const tick = (): void => {
-      if (this.#stopped) return;
-      void this.check();
-      this.#timer = this.#deps.clock.setTimeout(tick, this.#deps.everyMs);
-    };
-    tick();
+    this.#looks.start();
   }
 
   stop(): Promise<void> {
-    this.#stopped = true;
-    this.#deps.clock.clearTimeout(this.#timer);
-    return this.#running ?? Promise.resolve();
+    return this.#looks.stop();
   }
 
   /** The last verdict of a selection, if one is known. */
@@ -95,20 +87,7 @@ export class VerdictWatch {
    */
   check(at?: number): Promise<void> {
     if (at !== undefined) this.#trigger = Math.min(this.#trigger ?? at, at);
-    if (this.#running) {
-      this.#again = true;
-      return this.#running;
-    }
-    this.#running = this.#look()
-      .catch((error: unknown) => this.#deps.log.error(`cannot work out the verdict for actions and notifiers: ${error instanceof Error ? error.message : String(error)}`))
-      .finally(() => {
-        this.#running = undefined;
-        if (this.#again && !this.#stopped) {
-          this.#again = false;
-          void this.check();
-        }
-      });
-    return this.#running;
+    return this.#looks.request();
   }
 
   async #look(): Promise<void> {
@@ -120,7 +99,7 @@ export class VerdictWatch {
       return;
     }
     const marks = await this.#deps.readMarks(this.#deps.folder);
-    if (this.#stopped) return;
+    if (this.#looks.stopped) return;
     const model = this.#deps.model();
     const probes = watcherStatuses(model, this.#deps.snapshot());
     const now = this.#deps.clock.now();
