@@ -135,6 +135,8 @@ export class ExecClient {
    * `helper-failed` if the helper died or hung meanwhile; never rejects.
    */
   run(request: ExecRequest, signal: AbortSignal, log?: Logger, onStarted?: (pid: number) => void): Promise<ExecOutcome> {
+    // An abort that came before the call fires no event: the command would start and run to its timeout.
+    if (signal.aborted) return Promise.resolve({ kind: 'timeout' });
     return new Promise<ExecOutcome>((resolve) => {
       const id = this.#nextId++;
       const message: RunMessage = {

@@ -119,3 +119,19 @@ test.serial('the helper does not outlive its parent: killed with it are the comm
   await waitFor(() => aliveInGroup(command).length === 0, 5000, 'the command\'s group to be killed');
   t.pass();
 });
+
+test('a signal aborted before the call: no helper and no command are started, the outcome is the deadline\'s', async (t) => {
+  let started = 0;
+  const client = new ExecClient({
+    start: () => {
+      started++;
+      return spawn(process.execPath, ['-e', ''], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    },
+  });
+  const aborted = AbortSignal.abort();
+  let pid: number | undefined;
+  const outcome = await client.run(request('/bin/sleep', ['1000'], 60_000), aborted, undefined, (p) => (pid = p));
+  t.deepEqual(outcome, { kind: 'timeout' });
+  t.is(started, 0, 'no helper');
+  t.is(pid, undefined, 'no command');
+});
