@@ -67,7 +67,11 @@ export class ForceServer {
   }
 
   async #listen(): Promise<void> {
+    // A look at the socket file that was under way when close() ran must not listen again: the
+    // new server would keep a stopping watcher alive (a test process failed to exit so).
+    if (this.#stopped) return;
     await this.#closeServer();
+    if (this.#stopped) return;
     try {
       // Left by a watcher that crashed: this one holds the folder's lock, so the name is its own.
       await rm(this.file, { force: true });
@@ -78,6 +82,11 @@ export class ForceServer {
         server.listen({ path: this.file, backlog: 2048 }, () => resolve());
       });
       server.on('error', (error) => this.#problem(`the socket for forced checks failed: ${error.message}`));
+      if (this.#stopped) {
+        server.close();
+        await rm(this.file, { force: true }).catch(() => undefined);
+        return;
+      }
       this.#server = server;
       await chmod(this.file, 0o666);
       this.#ino = await this.#socketIno();

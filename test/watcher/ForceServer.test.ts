@@ -10,6 +10,7 @@ import { ForceServer, type Forceable } from '../../src/watcher/ForceServer.ts';
 import { ANNOUNCE_WITHIN_MS, forceChecks } from '../../src/watcher-link/forceChecks.ts';
 import { FORCE_SOCKET, type ForcedCheck } from '../../src/watcher-link/forceProtocol.ts';
 import { SharedForceChecks } from '../../src/watcher-link/SharedForceChecks.ts';
+import { FakeClock } from '../helpers/FakeClock.ts';
 import { waitFor } from '../helpers/waitFor.ts';
 
 const check = (at: number, ok = true): ForcedCheck => ({ at, duration_ms: 3, ok, since: at, reason: ok ? 'status 200 in 3 ms' : 'status 500 not in [200]', state: ok ? 'up' : 'down', ...(ok ? {} : { down_reason: 'status 500 not in [200]' }) });
@@ -142,4 +143,27 @@ test('SharedForceChecks: overlapping calls share one request per probe, each bou
   t.is(b.calls, 1);
   t.deepEqual([...(await shared.force(['b'], 5000))], [['b', check(9)]], 'a later call asks again');
   t.is(b.calls, 2);
+});
+
+test('a look at the socket file under way when close() runs does not listen again (a stopping watcher stayed alive so)', async (t) => {
+  const clock = new FakeClock();
+  const folder = path.join(await mkdtemp(path.join(os.tmpdir(), 'deadpool-force-')), 'flags');
+  await mkdir(folder);
+  t.teardown(() => rm(path.dirname(folder), { recursive: true, force: true }));
+  const server = new ForceServer({ folder, probes: () => new Map(), log: silentLogger, clock, checkEveryMs: 500 });
+  await server.start();
+  // The socket file gone (the folder rebuilt): the next look listens again, unless closed meanwhile.
+  await rm(server.file);
+  clock.advanceTo(clock.now() + 500);
+  await server.close();
+  // Give the look that was under way every chance to finish.
+  for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  t.false(existsSync(server.file), 'no socket made after close()');
+  const refused = await new Promise<boolean>((resolve) => {
+    const socket = net.createConnection(server.file);
+    socket.on('connect', () => (socket.destroy(), resolve(false)));
+    socket.on('error', () => resolve(true));
+  });
+  t.true(refused, 'nothing listens');
 });
