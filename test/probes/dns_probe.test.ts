@@ -183,7 +183,10 @@ test.serial('nothing is left open: the process holds as many descriptors after a
     t.false((await check({ name: 'nope.example', server: `127.0.0.1:${dns.port}` })).result.ok);
     t.deepEqual((await check({ name: 'api.example', server: `127.0.0.1:${silent.address().port}`, timeout: 0.05 })).result, { ok: false, reason: 'timeout after 0.05 s' });
   }
-  t.is(descriptors(), before);
+  // At most as many: a descriptor the test's own servers held can close meanwhile (a fresh-clone
+  // run had 31 after for 32 before); a leak of 30 checks would show as more.
+  const after = descriptors();
+  t.true(after <= before, `${after} descriptors after the checks, ${before} before`);
 });
 
 test('config errors: every problem at once, worded like the config loader', (t) => {
