@@ -93,17 +93,8 @@ async function waitForAnswer(origin: string, urlPath: string, status: number, ti
   }
 }
 
-export interface HealthAnswerCase {
-  probes: number;
-  /** Probes that were down while this case ran. */
-  failing: number;
-  /** What one answer held: its body in bytes, its checks, failing checks and top-level `ok`. */
-  bodyBytes: number;
-  checks: number;
-  checksNotOk: number;
-  ok: boolean;
-  /** The watcher's state file at the time, which the responder parses at every write (every 0.5 s). */
-  stateFileKb: number;
+/** How a paced run of one kind of request went: shared by /__health (JSON) and the status page. */
+export interface AnswerRun {
   connections: number;
   delayMs: readonly [number, number];
   requests: number;
@@ -118,6 +109,19 @@ export interface HealthAnswerCase {
   responderCpuPercent: number | undefined;
   cpuMsPerAnswer: number | undefined;
   responderRssMbAfter: number;
+}
+
+export interface HealthAnswerCase extends AnswerRun {
+  probes: number;
+  /** Probes that were down while this case ran. */
+  failing: number;
+  /** What one answer held: its body in bytes, its checks, failing checks and top-level `ok`. */
+  bodyBytes: number;
+  checks: number;
+  checksNotOk: number;
+  ok: boolean;
+  /** The watcher's state file at the time, which the responder parses at every write (every 0.5 s). */
+  stateFileKb: number;
 }
 
 /**

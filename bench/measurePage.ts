@@ -1,5 +1,5 @@
 import type { ForkedServer } from './forkServer.ts';
-import type { HealthDc } from './measureHealth.ts';
+import type { AnswerRun, HealthDc } from './measureHealth.ts';
 import { measureThroughput, type ThroughputResult } from './measureThroughput.ts';
 import { readProcStats } from './readProcStats.ts';
 import { runWrk } from './runWrk.ts';
@@ -10,25 +10,13 @@ import { round, sleep } from './stats.ts';
 const BASIC = `Basic ${Buffer.from(`operator:${TOKEN}`).toString('base64')}`;
 const BROWSER_HEADERS = [`Authorization: ${BASIC}`, 'Accept: text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8'];
 
-export interface PageAnswerCase {
+export interface PageAnswerCase extends AnswerRun {
   probes: number;
   failing: number;
   /** One page's size, its rows, and the refresh it asks for. */
   bodyBytes: number;
   rows: number;
   refreshS: number;
-  connections: number;
-  delayMs: readonly [number, number];
-  requests: number;
-  rps: number;
-  p50Ms: number;
-  p99Ms: number;
-  maxMs: number;
-  non2xx: number;
-  socketErrors: number;
-  responderCpuPercent: number | undefined;
-  cpuMsPerAnswer: number | undefined;
-  responderRssMbAfter: number;
 }
 
 /** One page, fetched as a browser would; its status, body and the refresh its meta tag asks for. */
