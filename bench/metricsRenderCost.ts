@@ -31,7 +31,7 @@ for (const count of [1000, 10_000]) {
   const watcher = new WatcherMetrics(() => loops);
   for (const probe of names) for (let k = 0; k < 3; k++) watcher.record({ probe, ok: k !== 1, reason: '', state: 'up', durationMs: 12, driftMs: 2, at: 0 });
   const now = Date.now();
-  const state = { version: 3 as const, pid: 1, written_at: now, heartbeat_ms: 500, running: new Set(names), failing: {}, checks: new Map() };
+  const state = { version: 3 as const, pid: 1, written_at: now, heartbeat_ms: 500, running: new Set(names), failing: {}, checks: new Map(), checkOf: () => undefined };
   const flags = { folderOk: true, folderProblem: undefined, flags: new Map<string, string>() };
   // A new heartbeat each round, as every state file write makes: the verdicts and the probes' lines are rebuilt.
   let freshness = { watcher: { state: { ...state } }, now, graceMs: 5000, folderName: 'flags/' };

@@ -107,6 +107,13 @@ export interface WatcherState extends Omit<WatcherStateFile, 'running' | 'checks
   running: Set<string>;
   /** The last check of every running probe that has one (decoded on first use, then kept). */
   readonly checks: Map<string, ProbeCheck>;
+  /**
+   * One probe's last check, decoded from the file's numbers on each call and kept nowhere: what a
+   * page of 1,000 rows reads one row at a time. Decoding `checks` built an object per probe per
+   * heartbeat, kept until the next one, and a page viewed every few seconds promoted them all
+   * (the responder's RSS +9 MB in a minute of three viewers; BENCHMARKS.md, "Session 6").
+   */
+  checkOf(probe: string): ProbeCheck | undefined;
 }
 
 /** The part of a file that holds the checks, written by `encodeChecks`. */
@@ -148,19 +155,41 @@ export function encodeChecks(writtenAt: number, probes: Iterable<CheckSource>, f
 
 type CheckPart = Pick<z.output<typeof fileSchema>, 'checks' | 'failed_checks' | 'written_at' | 'failing'>;
 
-function decodeChecks(file: CheckPart, running: Set<string>): Map<string, ProbeCheck> {
+/** Each name's place in `running` (and so in `checks`), built once per set of names: the set is kept across heartbeats. */
+const places = new WeakMap<Set<string>, Map<string, number>>();
+
+function placeOf(running: Set<string>, name: string): number | undefined {
+  let byName = places.get(running);
+  if (byName === undefined) {
+    byName = new Map();
+    let index = 0;
+    for (const probe of running) byName.set(probe, index++);
+    places.set(running, byName);
+  }
+  return byName.get(name);
+}
+
+/** The check of the probe at `index` of `running`, or undefined when it has none yet. */
+function decodeCheck(file: CheckPart, name: string, index: number): ProbeCheck | undefined {
   const { checks, failed_checks: failed, written_at: writtenAt } = file;
+  const offset = index * CHECK_FIELDS;
+  const ago = checks[offset]!;
+  if (ago === NO_CHECK) return undefined;
+  const at = writtenAt - ago;
+  const since = Math.min(at, writtenAt - checks[offset + 2]! * 1000);
+  const reason = Object.hasOwn(failed, name) ? failed[name] || file.failing[name]?.reason || 'failed' : undefined;
+  // No spread: a page decodes one per row, and a spread object costs several times a plain one.
+  const check: ProbeCheck = { at, duration_ms: checks[offset + 1]!, ok: reason === undefined, since };
+  if (reason !== undefined) check.reason = reason;
+  return check;
+}
+
+function decodeChecks(file: CheckPart, running: Set<string>): Map<string, ProbeCheck> {
   const result = new Map<string, ProbeCheck>();
-  let index = -1;
+  let index = 0;
   for (const name of running) {
-    index++;
-    const offset = index * CHECK_FIELDS;
-    const ago = checks[offset]!;
-    if (ago === NO_CHECK) continue;
-    const at = writtenAt - ago;
-    const since = Math.min(at, writtenAt - checks[offset + 2]! * 1000);
-    const reason = Object.hasOwn(failed, name) ? failed[name] || file.failing[name]?.reason || 'failed' : undefined;
-    result.set(name, { at, duration_ms: checks[offset + 1]!, ok: reason === undefined, since, ...(reason === undefined ? {} : { reason }) });
+    const check = decodeCheck(file, name, index++);
+    if (check !== undefined) result.set(name, check);
   }
   return result;
 }
@@ -171,7 +200,12 @@ function fromFile(file: z.output<typeof fileSchema>, running: Set<string>): Watc
   // until the next one, was promoted to the responder's old generation.
   const part: CheckPart = { checks, failed_checks, written_at: rest.written_at, failing: rest.failing };
   let decoded: Map<string, ProbeCheck> | undefined;
-  return Object.defineProperty({ ...rest, running }, 'checks', {
+  const checkOf = (probe: string): ProbeCheck | undefined => {
+    if (decoded !== undefined) return decoded.get(probe);
+    const index = placeOf(running, probe);
+    return index === undefined ? undefined : decodeCheck(part, probe, index);
+  };
+  return Object.defineProperty({ ...rest, running, checkOf }, 'checks', {
     enumerable: true,
     get: () => (decoded ??= decodeChecks(part, running)),
   }) as WatcherState;

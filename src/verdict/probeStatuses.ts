@@ -124,12 +124,21 @@ export function probeStatuses(enabled: Iterable<string>, seen: FlagsSeen, { watc
  * or silent watcher's probe is in a state whose start the file does not tell.
  */
 function addChecks(probes: Map<string, ProbeStatus>, state: WatcherState): void {
-  const { checks } = state;
-  for (const [probe, status] of probes) {
-    const check = checks.get(probe);
-    if (check === undefined) continue;
-    const failing = state.failing[probe];
-    const watchersOwn = status.state === 'up' ? failing === undefined : status.state === 'down' && failing?.state === 'down';
-    probes.set(probe, { ...status, ...(watchersOwn ? { since: check.since } : {}), lastCheck: { at: check.at, durationMs: check.duration_ms, ok: check.ok } });
-  }
+  for (const [probe, status] of probes) probes.set(probe, withCheck(status, state, probe));
+}
+
+/**
+ * One probe's status with its last check (as `addChecks` gives every probe): what /__health's page
+ * and JSON ask for each row they render, so the verdict they list is the Cloudflare answers' own.
+ */
+export function withCheck(status: ProbeStatus, state: WatcherState | undefined, probe: string): ProbeStatus {
+  const check = state?.checkOf(probe);
+  if (check === undefined) return status;
+  return { ...status, ...(sinceIsWatchers(status, state!, probe) ? { since: check.since } : {}), lastCheck: { at: check.at, durationMs: check.duration_ms, ok: check.ok } };
+}
+
+/** Whether the probe's status is the watcher's own up or down, so that its check's `since` is the status's. */
+export function sinceIsWatchers(status: ProbeStatus, state: WatcherState, probe: string): boolean {
+  const failing = state.failing[probe];
+  return status.state === 'up' ? failing === undefined : status.state === 'down' && failing?.state === 'down';
 }

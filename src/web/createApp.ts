@@ -5,10 +5,12 @@ import type { WebConfig } from '../config/schema.ts';
 import type { Logger } from '../log/Logger.ts';
 import type { HealthModel } from '../verdict/healthModel.ts';
 import { didYouMean } from '../probe-api/suggest.ts';
-import type { Selection } from '../verdict/verdict.ts';
+import type { ProbeStatus } from '../verdict/ProbeStatus.ts';
+import type { ProbeVerdict, Selection } from '../verdict/verdict.ts';
+import type { WatcherState } from '../flag-store/watcherState.ts';
 import type { ForcedCheck } from '../watcher-link/forceProtocol.ts';
 import type { WatcherMetricsParts } from '../watcher-link/watcherMetrics.ts';
-import { heartbeatLimit } from '../verdict/probeStatuses.ts';
+import { heartbeatLimit, withCheck } from '../verdict/probeStatuses.ts';
 import { basicPasswordMatches } from './basicPasswordMatches.ts';
 import { bearerMatches } from './bearerMatches.ts';
 import { memoizedVerdicts, type VerdictSources, type Verdicts } from './memoizedVerdicts.ts';
@@ -78,7 +80,6 @@ export function createApp(deps: AppDeps): Koa {
   app.on('error', (error: unknown) => logger.warning(`web answer failed: ${errorText(error)}`, { component: 'web' }));
 
   const verdicts = deps.verdicts ?? memoizedVerdicts(deps);
-  const detailedVerdicts = memoizedVerdicts(deps, { checks: true });
   const routes = routeTable(() => deps.getWebConfig().base_url, deps.getModel);
   const requests = new RequestCounts();
   // The token is checked in constant time on every request. It is not cached per connection: a
@@ -107,14 +108,14 @@ export function createApp(deps: AppDeps): Koa {
    * it wrote and its results, through the same verdict as every other answer. A probe with no
    * result in time, or no watcher listening, counts as the state file says.
    */
-  const forcedVerdicts = async (forced: ForcedChecks, selection: Selection, health: boolean): Promise<Verdicts> => {
+  const forcedVerdicts = async (forced: ForcedChecks, selection: Selection): Promise<{ verdicts: Verdicts; state: WatcherState | undefined }> => {
     const names = verdicts(selection).probes.map((probe) => probe.name);
     const results = await forced.check(names);
     await forced.rescanFlags();
     const freshness = deps.getFreshness();
     const state = freshness.watcher.state;
     const watcher = state === undefined ? freshness.watcher : { state: stateAfterForced(state, results) };
-    return memoizedVerdicts({ ...deps, getFreshness: () => ({ ...freshness, watcher }) }, { checks: health });
+    return { verdicts: memoizedVerdicts({ ...deps, getFreshness: () => ({ ...freshness, watcher }) }), state: watcher.state };
   };
   /**
    * The responder's metrics (from the verdicts: success, pools; its requests and process) and the
@@ -171,9 +172,12 @@ export function createApp(deps: AppDeps): Koa {
     }
     const base = route.kind === 'answer' ? route.selection : {};
     const selection = categories === undefined ? base : { ...base, categories };
-    const health = route.kind === 'health';
-    const forced = deps.forced !== undefined && ctx.query['cache'] === 'false' ? await forcedVerdicts(deps.forced, selection, health) : undefined;
-    const result = (forced ?? (health ? detailedVerdicts : verdicts))(selection);
+    const forced = deps.forced !== undefined && ctx.query['cache'] === 'false' ? await forcedVerdicts(deps.forced, selection) : undefined;
+    const among = forced?.verdicts ?? verdicts;
+    const result = among(selection);
+    // /__health lists the verdict every answer uses; each row adds its probe's last check as it is rendered.
+    const watcherState = forced ? forced.state : deps.getFreshness().watcher.state;
+    const statusOf = (probe: ProbeVerdict): ProbeStatus => withCheck(probe.status, watcherState, probe.name);
     if (route.kind === 'answer') {
       ctx.status = result.status;
       ctx.body = result.body;
@@ -184,12 +188,12 @@ export function createApp(deps: AppDeps): Koa {
       const model = deps.getModel();
       const freshness = deps.getFreshness();
       const state = freshness.watcher.state;
-      const among = forced ?? verdicts;
       const rendered = renderHealthPage({
         model,
         dc: among(selectionOf(routes().get(deps.getWebConfig().base_url)) ?? {}),
         pools: [...model.pools.values()].map((pool) => among(selectionOf(routes().get(pool.path)) ?? { pool: pool.name })),
         shown: result,
+        state: watcherState,
         selected: categories,
         now: freshness.now,
         freshUntil: state === undefined ? undefined : state.written_at + heartbeatLimit(state, freshness.graceMs),
@@ -204,7 +208,7 @@ export function createApp(deps: AppDeps): Koa {
     } else {
       ctx.status = 200;
       ctx.set('Content-Type', 'application/json; charset=utf-8');
-      ctx.body = JSON.stringify(renderHealth(result, deps.getModel(), deps.getFreshness().now), null, 2) + '\n';
+      ctx.body = JSON.stringify(renderHealth(result, deps.getModel(), deps.getFreshness().now, statusOf), null, 2) + '\n';
     }
   };
 

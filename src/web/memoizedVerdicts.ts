@@ -1,6 +1,6 @@
 import type { Marks } from '../marks/Mark.ts';
 import type { HealthModel } from '../verdict/healthModel.ts';
-import { probeStatuses, type FlagsSeen, type Freshness, type ProbeStatuses, type StatusDetail } from '../verdict/probeStatuses.ts';
+import { probeStatuses, type FlagsSeen, type Freshness, type ProbeStatuses } from '../verdict/probeStatuses.ts';
 import { verdict, type Selection, type Verdict } from '../verdict/verdict.ts';
 
 /** Everything the answer is made of; each is read again on every call, so a reload takes effect. */
@@ -28,11 +28,11 @@ const MAX_SELECTIONS = 64;
  * snapshots that are replaced, never changed (the flag view's state, the heartbeat, the model of
  * one config, the marks), so the same objects and a time before `validUntil` give the same
  * verdict: Cloudflare, or a flood, asking thousands of times a second costs one verdict per
- * change and selection, not one per request. The responder's answers and its log of answer
- * changes share one; /__health has its own, with `detail`, so the Cloudflare answers never pay
- * for the last checks they do not show.
+ * change and selection, not one per request. The responder's answers, /__health (which adds
+ * each probe's last check as it renders its row: `withCheck`) and its log of answer changes
+ * share one.
  */
-export function memoizedVerdicts(sources: VerdictSources, detail: StatusDetail = {}): Verdicts {
+export function memoizedVerdicts(sources: VerdictSources): Verdicts {
   let statusMemo: { model: HealthModel; state: FlagsSeen; watcher: unknown; graceMs: number; result: ProbeStatuses } | undefined;
   const memo = new Map<string, { probes: ProbeStatuses['probes']; blocker: string | undefined; marks: Marks; model: HealthModel; result: Verdict }>();
   // The routes hand the same selection object to every request: its key is built once, not per request.
@@ -46,12 +46,12 @@ export function memoizedVerdicts(sources: VerdictSources, detail: StatusDetail =
     let statuses = statusMemo?.result;
     const last = statusMemo;
     if (!last || !statuses || last.model !== model || last.state !== state || last.watcher !== freshness.watcher || last.graceMs !== freshness.graceMs || now > statuses.validUntil) {
-      const fresh = probeStatuses(model.probes.keys(), state, freshness, detail);
+      const fresh = probeStatuses(model.probes.keys(), state, freshness);
       // A heartbeat that changed nothing keeps the last map, and with it the memoized verdicts:
       // working them out again twice a second for 1,000 probes kept objects alive for one
       // heartbeat each, long enough to reach the old generation (RSS +15 MB). Only the time
-      // each probe's status holds moves on. Not with `detail`: its last checks change each time.
-      statuses = !detail.checks && last && last.model === model && sameStatuses(last.result, fresh) ? { ...fresh, probes: last.result.probes } : fresh;
+      // each probe's status holds moves on.
+      statuses = last && last.model === model && sameStatuses(last.result, fresh) ? { ...fresh, probes: last.result.probes } : fresh;
       statusMemo = { model, state, watcher: freshness.watcher, graceMs: freshness.graceMs, result: statuses };
     }
     let key = keys.get(selection);

@@ -5,8 +5,11 @@ import { MAX_REASON_CHARS } from '../verdict/boundedBody.ts';
 import type { HealthModel } from '../verdict/healthModel.ts';
 import { ackText, drainText, maintText, stickyText } from '../verdict/markLines.ts';
 import { plainLine } from '../verdict/plainLine.ts';
+import type { WatcherState } from '../flag-store/watcherState.ts';
 import type { ProbeState } from '../verdict/ProbeStatus.ts';
+import { sinceIsWatchers } from '../verdict/probeStatuses.ts';
 import type { ProbeVerdict, Verdict } from '../verdict/verdict.ts';
+import { ByteChunks } from './ByteChunks.ts';
 import { htmlEscape as e } from './htmlEscape.ts';
 
 /** What the page shows: verdicts already worked out by the one verdict function, never judged again here. */
@@ -16,8 +19,14 @@ export interface HealthPageInput {
   dc: Verdict;
   /** Each pool's verdict, in the model's order. */
   pools: readonly Verdict[];
-  /** The verdict of the selection the table lists, with last checks. */
+  /** The verdict of the selection the table lists. */
   shown: Verdict;
+  /**
+   * The watcher's state whose last checks the rows show, each decoded as its row is made and
+   * kept nowhere; undefined when nothing was heard from it. (`withCheck` would copy every
+   * probe's status to add it: 1 MB of short-lived objects per page of 1,000.)
+   */
+  state: WatcherState | undefined;
   /** `?categories=` as asked; undefined: every category. */
   selected: readonly string[] | undefined;
   /** Epoch ms of the answer. */
@@ -38,11 +47,12 @@ export interface HealthPageInput {
 
 export interface HealthPage {
   /**
-   * The page in pieces of a few KB, made as they are read: a page of 10,000 probes (about 1.7 MB)
+   * The page in Buffers of a few KB, made as they are read: a page of 10,000 probes (about 1.7 MB)
    * is never one string, which V8 would put in its large-object space, freed only by a full GC
-   * (one whole string per answer took the responder from 80 to 125 MB RSS with 1,000 probes).
+   * (one whole string per answer took the responder from 80 to 125 MB RSS with 1,000 probes), and
+   * its rows are written straight into them (ByteChunks).
    */
-  chunks: () => Generator<string>;
+  chunks: () => Generator<Buffer>;
   /** The page's own policy: nothing but its two inline style sheets, no script, no outside fetch. */
   contentSecurityPolicy: string;
   /** Seconds between two reloads of the page (its meta refresh). */
@@ -58,6 +68,12 @@ const REFRESH_MARGIN_MS = 500;
 const HEARTBEAT_MS = 500;
 /** Names on one verdict line; the table has them all. */
 const MAX_NAMED = 10;
+/**
+ * Rows in the table at most, failing probes first: a page of 10,000 rows was 2 MB per reload,
+ * and three people keeping it open took the responder past 150 MB. Past this, the caption says
+ * how many are not listed and where they are: a category's page, or the JSON of /__health.
+ */
+export const MAX_ROWS = 1000;
 
 /*
  * `.f` is a passing state ("OK", "UP"), `.x` what replaces it once the data behind it is older than
@@ -129,15 +145,10 @@ export function renderHealthPage(input: HealthPageInput): HealthPage {
 
 /** The whole page as one string: for tests and small pages. */
 export function pageHtml(page: HealthPage): string {
-  let html = '';
-  for (const chunk of page.chunks()) html += chunk;
-  return html;
+  return Buffer.concat([...page.chunks()]).toString('utf8');
 }
 
-/** Rows per chunk: a few KB each. */
-const ROWS_PER_CHUNK = 50;
-
-function* pageChunks(input: HealthPageInput, refreshS: number, timing: string): Generator<string> {
+function* pageChunks(input: HealthPageInput, refreshS: number, timing: string): Generator<Buffer> {
   const { model, dc, pools, shown, selected, now } = input;
   const query = selected === undefined ? '' : `?categories=${encodeURIComponent(selected.join(','))}`;
   const dcName = e(model.name);
@@ -173,9 +184,11 @@ function* pageChunks(input: HealthPageInput, refreshS: number, timing: string): 
   if (selected !== undefined) {
     html += `<h2>Categories ${e(selected.join(', '))}: <span class="v${shown.status === 200 ? ' ok' : ''}">${verdictWords(shown)}</span></h2>\n`;
   }
-  yield html;
-  yield* probeTable(shown, now);
-  yield '</body>\n</html>\n';
+  const out = new ByteChunks();
+  out.put(html);
+  yield* probeTable(out, shown, input.state, now);
+  out.put('</body>\n</html>\n');
+  yield* out.take(true);
 }
 
 /** `OK`, or `DOWN — es-1, es-2` (the probes that count, then maintenance, drains and sticky categories). */
@@ -226,31 +239,55 @@ function rank(probe: ProbeVerdict): number {
   return probe.counts ? 0 : 1;
 }
 
-function* probeTable(shown: Verdict, now: number): Generator<string> {
+/** Writes the table into `out`, handing out its chunks as they fill. */
+function* probeTable(out: ByteChunks, shown: Verdict, state: WatcherState | undefined, now: number): Generator<Buffer> {
   const probes = [...shown.probes].sort((a, b) => rank(a) - rank(b));
   const failing = probes.filter((probe) => probe.status.state !== 'up').length;
-  let html = `<div class="wrap"><table>
-<caption>${probes.length} probe${probes.length === 1 ? '' : 's'}, ${failing} failing</caption>
+  const unlisted = Math.max(0, probes.length - MAX_ROWS);
+  const cut = unlisted === 0 ? '' : `; the first ${MAX_ROWS} listed, failing ones first. The other ${unlisted} are on each category's page (the links above) and in /__health as JSON`;
+  out.put(`<div class="wrap"><table>
+<caption>${probes.length} probe${probes.length === 1 ? '' : 's'}, ${failing} failing${cut}</caption>
 <thead><tr><th scope="col">Probe</th><th scope="col">State</th><th scope="col">Reason</th><th scope="col">Since</th><th scope="col">Last check</th><th scope="col">Duration</th><th scope="col">Categories</th><th scope="col">Group</th><th scope="col">Ack</th></tr></thead>
 <tbody>
-`;
-  let rows = 0;
-  for (const probe of probes) {
+`);
+  // Kept lean (no per-cell class, time element or link: the filters are in the nav): 10,000 rows.
+  // Piece by piece, never joined: a row's text goes straight into the chunk.
+  for (const probe of unlisted === 0 ? probes : probes.slice(0, MAX_ROWS)) {
     const { status } = probe;
     const up = status.state === 'up';
-    const kind = up ? 'up' : status.state === 'down' ? (probe.counts ? 'down' : 'excused') : 'unsure';
-    const note = up || probe.counts ? '' : probe.ack ? ' (acked)' : ' (tolerated)';
-    const state = up ? '<span class="f">UP</span><span class="x">STALE</span>' : `${STATE_WORDS[status.state]}${note}`;
-    const check = status.lastCheck;
-    // Kept lean (no per-cell class, time element or link: the filters are in the nav): 10,000 rows.
-    html += `<tr class="${kind}"><th scope="row">${e(probe.name)}</th><td>${state}</td><td>${up ? '' : e(plainLine(status.reason ?? '', MAX_REASON_CHARS))}</td><td>${status.since === undefined ? '' : age(now - status.since)}</td><td>${check === undefined ? '' : `${age(now - check.at)} ago`}</td><td>${check === undefined ? '' : duration(check.durationMs)}</td><td>${e(probe.model.categories.join(', '))}</td><td>${e(probe.model.group)}</td><td>${probe.ack ? e(ackText(probe.ack)) : ''}</td></tr>\n`;
-    if (++rows === ROWS_PER_CHUNK) {
-      yield html;
-      html = '';
-      rows = 0;
+    const check = state?.checkOf(probe.name);
+    const since = check !== undefined && sinceIsWatchers(status, state!, probe.name) ? check.since : status.since;
+    out.put(up ? '<tr class="up"><th scope="row">' : status.state === 'down' ? (probe.counts ? '<tr class="down"><th scope="row">' : '<tr class="excused"><th scope="row">') : '<tr class="unsure"><th scope="row">');
+    out.put(e(probe.name));
+    out.put('</th><td>');
+    if (up) out.put('<span class="f">UP</span><span class="x">STALE</span>');
+    else {
+      out.put(STATE_WORDS[status.state]);
+      if (!probe.counts) out.put(probe.ack ? ' (acked)' : ' (tolerated)');
     }
+    out.put('</td><td>');
+    if (!up) out.put(e(plainLine(status.reason ?? '', MAX_REASON_CHARS)));
+    out.put('</td><td>');
+    if (since !== undefined) out.put(age(now - since));
+    out.put('</td><td>');
+    if (check !== undefined) {
+      out.put(age(now - check.at));
+      out.put(' ago</td><td>');
+      out.put(duration(check.duration_ms));
+    } else out.put('</td><td>');
+    out.put('</td><td>');
+    probe.model.categories.forEach((category, i) => {
+      if (i > 0) out.put(', ');
+      out.put(e(category));
+    });
+    out.put('</td><td>');
+    out.put(e(probe.model.group));
+    out.put('</td><td>');
+    if (probe.ack) out.put(e(ackText(probe.ack)));
+    out.put('</td></tr>\n');
+    yield* out.take();
   }
-  yield `${html}</tbody>\n</table></div>\n`;
+  out.put('</tbody>\n</table></div>\n');
 }
 
 /** `12 s`, `5 min`, `3 h 20 min`, `2 d 4 h`: how long, in the unit a person reads. */

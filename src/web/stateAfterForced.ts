@@ -23,13 +23,16 @@ export function stateAfterForced(state: WatcherState, results: ReadonlyMap<strin
     ...Object.getOwnPropertyDescriptors(state),
     failing: { value: failing, enumerable: true },
     checks: { enumerable: true, get: () => (checks ??= withForced(state, results)) },
+    checkOf: { enumerable: true, value: (probe: string): ProbeCheck | undefined => (state.running.has(probe) && results.has(probe) ? forcedCheck(results.get(probe)!) : state.checkOf(probe)) },
   }) as WatcherState;
+}
+
+function forcedCheck({ at, duration_ms, ok, since, reason }: ForcedCheck): ProbeCheck {
+  return { at, duration_ms, ok, since, ...(ok ? {} : { reason }) };
 }
 
 function withForced(state: WatcherState, results: ReadonlyMap<string, ForcedCheck>): Map<string, ProbeCheck> {
   const checks = new Map(state.checks);
-  for (const [probe, { at, duration_ms, ok, since, reason }] of results) {
-    if (state.running.has(probe)) checks.set(probe, { at, duration_ms, ok, since, ...(ok ? {} : { reason }) });
-  }
+  for (const [probe, result] of results) if (state.running.has(probe)) checks.set(probe, forcedCheck(result));
   return checks;
 }

@@ -35,6 +35,16 @@ test('round trip: every checked probe comes back with its last check; times to t
   t.is(state!.checks, state!.checks, 'decoded once');
 });
 
+test('checkOf: one probe\'s check, the same as in checks, before and after they are decoded', (t) => {
+  const up: ProbeCheck = { at: WRITTEN_AT - 1234, duration_ms: 17, ok: true, since: WRITTEN_AT - 86_400_000 };
+  const down: ProbeCheck = { at: WRITTEN_AT - 10, duration_ms: 2000, ok: false, since: WRITTEN_AT - 65_000, reason: 'timeout after 2 s' };
+  const text = JSON.stringify(file([['up', up], ['down', down], ['pending', undefined]], { down: { state: 'down', reason: 'timeout after 2 s' }, pending: { state: 'pending', reason: 'pending' } }));
+  const lazy = parseWatcherState(text)!;
+  t.deepEqual(['up', 'down', 'pending', 'gone'].map((name) => lazy.checkOf(name)), [up, down, undefined, undefined]);
+  const eager = parseWatcherState(text)!;
+  t.deepEqual(['up', 'down', 'pending'].map((name) => eager.checkOf(name)), ['up', 'down', 'pending'].map((name) => eager.checks.get(name)));
+});
+
 test('a down probe\'s reason is not written twice; an overdue one\'s last failure is kept', (t) => {
   const failed: ProbeCheck = { at: WRITTEN_AT - 20_000, duration_ms: 5, ok: false, since: WRITTEN_AT - 20_000, reason: 'ECONNREFUSED 127.0.0.1:9200' };
   const written = file([['a', failed], ['b', failed]], { a: { state: 'down', reason: failed.reason! }, b: { state: 'overdue', reason: 'no result for 20 s (checks are running late)' } });

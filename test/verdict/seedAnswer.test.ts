@@ -88,7 +88,7 @@ test('control characters in reasons and the server name cannot forge extra lines
 const NOW = 1_800_000_000_000;
 /** A state file written `writtenAgoMs` ago by a watcher running `running`, with `failing` among them. */
 const heartbeat = (running: string[], failing: WatcherState['failing'] = {}, writtenAgoMs = 0, extra: Partial<WatcherState> = {}): Freshness => ({
-  watcher: { state: { version: 3, pid: 1, written_at: NOW - writtenAgoMs, heartbeat_ms: 500, min_deadline_ms: 5000, running: new Set(running), failing, checks: new Map(), ...extra } },
+  watcher: { state: { version: 3, pid: 1, written_at: NOW - writtenAgoMs, heartbeat_ms: 500, min_deadline_ms: 5000, running: new Set(running), failing, checks: new Map(), ...extra, checkOf: (probe) => extra.checks?.get(probe) } },
   now: NOW,
   graceMs: 5000,
   folderName: 'probe-status/',
@@ -104,7 +104,7 @@ test('a silent watcher: once its last word is older than 2 heartbeats + grace ev
 });
 
 test('the heartbeat limit follows the shortest period + timeout, between one and two heartbeats', (t) => {
-  const limit = (minDeadline: number | undefined) => heartbeatLimit({ version: 3, pid: 1, written_at: 0, heartbeat_ms: 500, running: new Set(), failing: {}, checks: new Map(), ...(minDeadline ? { min_deadline_ms: minDeadline } : {}) }, 1000);
+  const limit = (minDeadline: number | undefined) => heartbeatLimit({ version: 3, pid: 1, written_at: 0, heartbeat_ms: 500, running: new Set(), failing: {}, checks: new Map(), checkOf: () => undefined, ...(minDeadline ? { min_deadline_ms: minDeadline } : {}) }, 1000);
   t.is(limit(800), 1800);
   t.is(limit(200), 1500);
   t.is(limit(60_000), 2000);

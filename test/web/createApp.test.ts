@@ -245,6 +245,7 @@ test('/__health: lastUpdated is each probe\'s last check, not the state file\'s 
   let reads = 0;
   const checks = new Map([['elastic', { at: checkedAt, duration_ms: 15, ok: true, since: checkedAt - 60_000 }]]);
   Object.defineProperty(freshness.watcher.state, 'checks', { get: () => (reads++, checks) });
+  Object.defineProperty(freshness.watcher.state, 'checkOf', { value: (probe: string) => (reads++, checks.get(probe)) });
   const server = await startServer(
     createApp({
       getState: () => ({ folder: '/flags', folderOk: true, folderProblem: undefined, flags: new Map() }),

@@ -2,11 +2,12 @@ import test from 'ava';
 import { createHash } from 'node:crypto';
 import type { Mark, MarkKind } from '../../src/marks/Mark.ts';
 import { NO_MARKS } from '../../src/marks/Mark.ts';
+import type { WatcherState } from '../../src/flag-store/watcherState.ts';
 import type { HealthModel } from '../../src/verdict/healthModel.ts';
 import type { ProbeState, ProbeStatus } from '../../src/verdict/ProbeStatus.ts';
 import { verdict, type VerdictInput } from '../../src/verdict/verdict.ts';
 import { htmlEscape } from '../../src/web/htmlEscape.ts';
-import { age, pageHtml, renderHealthPage } from '../../src/web/renderHealthPage.ts';
+import { age, MAX_ROWS, pageHtml, renderHealthPage } from '../../src/web/renderHealthPage.ts';
 import { modelOf } from '../helpers/healthModel.ts';
 
 const NOW = Date.UTC(2030, 0, 31, 12, 0, 0);
@@ -37,6 +38,24 @@ const mark = (kind: MarkKind, target: string | undefined, fields: Partial<Mark> 
   ...fields,
 });
 
+/**
+ * The watcher's state the rows read their last checks from: failing probes checked 1 s ago in 3 s
+ * (failing for 1 s), the others 2 s ago in 12 ms (up for 3 min).
+ */
+function stateOf(m: HealthModel, failing: Setup['failing'] = {}): WatcherState {
+  const entries = Object.entries(failing).filter(([, [state]]) => state === 'down' || state === 'pending' || state === 'overdue');
+  return {
+    version: 3,
+    pid: 1,
+    written_at: NOW,
+    heartbeat_ms: 500,
+    running: new Set(m.probes.keys()),
+    failing: Object.fromEntries(entries.map(([name, [state, reason]]) => [name, { state: state as 'down' | 'pending' | 'overdue', reason }])),
+    checks: new Map(),
+    checkOf: (name) => (failing[name] ? { at: NOW - 1000, duration_ms: 3000, ok: false, since: NOW - 1000 } : { at: NOW - 2000, duration_ms: 12, ok: true, since: NOW - 3 * MIN }),
+  };
+}
+
 interface Setup {
   model?: HealthModel;
   failing?: Record<string, [ProbeState, string]>;
@@ -59,6 +78,7 @@ function page(setup: Setup = {}): { html: string; contentSecurityPolicy: string;
     dc: verdict(input),
     pools: [...m.pools.keys()].map((pool) => verdict(input, { pool })),
     shown: verdict(input, setup.selected ? { categories: setup.selected } : {}),
+    state: stateOf(m, setup.failing),
     selected: setup.selected,
     now: NOW,
     freshUntil: 'freshUntil' in setup ? setup.freshUntil : NOW + 5800,
@@ -178,7 +198,7 @@ for (const c of cases) {
 test('page: a row shows reason, since, last check, duration, categories, group and ack', (t) => {
   const { html } = page({ failing: { db: ['down', 'ECONNREFUSED 10.0.0.5:5432'] }, marks: [mark('ack', 'db', { reason: 'migrating', by: 'bob' })] });
   const [db, es1] = rows(html);
-  t.deepEqual(db, ['db', 'DOWN (acked)', 'ECONNREFUSED 10.0.0.5:5432', '', '1 s ago', '3 s', 'api', 'db', 'ACKED by bob until 2030-01-31T12:30:00Z: migrating']);
+  t.deepEqual(db, ['db', 'DOWN (acked)', 'ECONNREFUSED 10.0.0.5:5432', '1 s', '1 s ago', '3 s', 'api', 'db', 'ACKED by bob until 2030-01-31T12:30:00Z: migrating']);
   t.deepEqual(es1, ['es-1', 'UP', '', '3 min', '2 s ago', '12 ms', 'search', 'elasticsearch', '']);
   t.is([...html.matchAll(/<th scope="col">/g)].length, 9, 'real column headers');
   t.is([...html.matchAll(/<th scope="row">/g)].length, 3, 'each row headed by its probe');
@@ -252,12 +272,23 @@ test('page: made in chunks of a few KB, the same page as a whole', (t) => {
   const extra = Object.fromEntries(Array.from({ length: 500 }, (_, i) => [`p${i}`, { module: 'url_probe', categories: ['api'] }]));
   const m = model('DC-1', extra);
   const input = { model: m, probes: new Map([...m.probes.keys()].map((name) => [name, up])), marks: NO_MARKS, now: NOW };
-  const rendered = renderHealthPage({ model: m, dc: verdict(input), pools: [], shown: verdict(input), selected: undefined, now: NOW, freshUntil: NOW + 5000, freshForMs: 6000 });
+  const rendered = renderHealthPage({ model: m, dc: verdict(input), pools: [], shown: verdict(input), state: stateOf(m), selected: undefined, now: NOW, freshUntil: NOW + 5000, freshForMs: 6000 });
   const chunks = [...rendered.chunks()];
   t.true(chunks.length > 5);
   t.true(Math.max(...chunks.map((chunk) => chunk.length)) < 64 * 1024, 'no chunk near the size V8 keeps as a large object');
-  t.is(chunks.join(''), pageHtml(rendered));
+  t.is(Buffer.concat(chunks).toString('utf8'), pageHtml(rendered));
   t.is([...pageHtml(rendered).matchAll(/<th scope="row">/g)].length, 503);
+});
+
+test(`page: at most ${MAX_ROWS} rows, every failing probe among them, and the caption says where the others are`, (t) => {
+  const extra = Object.fromEntries(Array.from({ length: MAX_ROWS + 200 }, (_, i) => [`p${String(i).padStart(4, '0')}`, { module: 'url_probe', categories: ['api'] }]));
+  const failing: Setup['failing'] = { p1150: ['down', 'late failure'], p1199: ['pending', 'pending'], 'es-2': ['down', 'timeout'] };
+  const html = page({ model: model('DC-1', extra), failing }).html;
+  const rows = [...html.matchAll(/<th scope="row">([^<]*)<\/th>/g)].map((m) => m[1]);
+  t.is(rows.length, MAX_ROWS);
+  t.deepEqual(rows.slice(0, 3).sort(), ['es-2', 'p1150', 'p1199'], 'failing probes first, whatever their names');
+  t.regex(html, new RegExp(`<caption>${MAX_ROWS + 203} probes, 3 failing; the first ${MAX_ROWS} listed, failing ones first\\. The other 203 are on each category's page \\(the links above\\) and in /__health as JSON</caption>`));
+  t.notRegex(page().html, /listed, failing ones first/, 'a page that fits lists every probe and says nothing of it');
 });
 
 test('age: in the unit a person reads', (t) => {
