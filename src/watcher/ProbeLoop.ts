@@ -189,7 +189,7 @@ export class ProbeLoop implements CheckSource {
     this.#forcedAt = this.#deps.clock.now();
     const run = await this.#check(0, true);
     answer(run && this.#forcedResult());
-    if (run) await this.#awaitSettled(run.settled);
+    if (run?.settled) await this.#awaitSettled(run.settled);
   }
 
   #forcedResult(): ForcedCheck | undefined {
@@ -227,7 +227,7 @@ export class ProbeLoop implements CheckSource {
     const { clock } = this.#deps;
     const run = await this.#check(clock.now() - plannedStart, false);
     if (!run) return;
-    await this.#awaitSettled(run.settled);
+    if (run.settled) await this.#awaitSettled(run.settled);
     const period = this.spec.periodMs;
     const grid = this.#grid;
     let next = grid === undefined ? this.#startedAt + phaseOffset(this.spec.name, period) : grid + period;
@@ -270,7 +270,13 @@ export class ProbeLoop implements CheckSource {
     }
     if (transition) this.#logTransition(transition, result.reason);
     await this.#syncFlag(transition);
-    this.#deps.onCheck?.({ probe: this.spec.name, ok: result.ok, reason: result.reason, state: this.state, ...(transition ? { transition } : {}), durationMs: run.durationMs, driftMs, ...(forced ? { forced: true as const } : {}), at: clock.now() });
+    if (this.#deps.onCheck) {
+      // Optional fields set, not spread: a spread makes two more objects per check.
+      const event: CheckEvent = { probe: this.spec.name, ok: result.ok, reason: result.reason, state: this.state, durationMs: run.durationMs, driftMs, at: clock.now() };
+      if (transition) event.transition = transition;
+      if (forced) event.forced = true;
+      this.#deps.onCheck(event);
+    }
     return run;
   }
 
