@@ -74,18 +74,18 @@ export async function measureMetricsAnswer(dc: HealthDc, seconds: number): Promi
   };
 }
 
-/**
- * A real Prometheus (Debian's) scraping `/metrics` every second with the token from a
- * credentials_file for `scrapeS`, while the fast path's throughput is measured against bare
- * node:http (the alternating rounds of the throughput section): the responder's and the
- * watcher's RSS before and after, and Prometheus' own count of good scrapes.
- */
-export async function measureMetricsScrape(dc: HealthDc, bare: ForkedServer, options: { scrapeS: number; rounds: number; runS: number; connections: number }): Promise<MetricsScrapeCase> {
-  const { deadpool } = dc;
-  const webPid = deadpool.web!.pid;
-  const watcherPid = deadpool.watcher!.pid;
+/** A real Prometheus scraping one DeadPool's `/metrics`, and what it says of its scrapes. */
+export interface ScrapingPrometheus {
+  /** Scrapes that succeeded in the last `seconds` (Prometheus' `up`), and its last scrape's duration. */
+  scrapes(seconds: number): Promise<{ upSamples: number; lastScrapeMs: number | undefined }>;
+  stop(): Promise<void>;
+}
+
+/** Starts Debian's Prometheus scraping `/metrics` every second with the token from a credentials_file; resolves once it is ready. */
+export async function startPrometheus(dc: HealthDc): Promise<ScrapingPrometheus> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'deadpool-bench-prometheus-'));
   const port = await freePort();
+  const removeDir = () => rm(dir, { recursive: true, force: true });
   try {
     await writeFile(path.join(dir, 'token'), `${TOKEN}\n`, { mode: 0o600 });
     await writeFile(
@@ -94,41 +94,68 @@ export async function measureMetricsScrape(dc: HealthDc, bare: ForkedServer, opt
 scrape_configs:
   - job_name: deadpool
     authorization: { credentials_file: ${path.join(dir, 'token')} }
-    static_configs: [{ targets: ['${new URL(deadpool.origin).host}'] }]
+    static_configs: [{ targets: ['${new URL(dc.deadpool.origin).host}'] }]
 `,
     );
-    const before = { web: readProcStats(webPid).rssMb, watcher: readProcStats(watcherPid).rssMb };
     const prometheus = spawnChild('prometheus', [`--config.file=${path.join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${path.join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`]);
-    try {
-      const deadline = Date.now() + 60_000;
-      while (!prometheus.output.includes('Server is ready to receive web requests')) {
-        if (Date.now() > deadline) throw new Error(`prometheus did not start: ${prometheus.output.slice(-500)}`);
-        await sleep(200);
-      }
-      const started = performance.now();
-      const throughput = await measureThroughput({ responderUrl: `${deadpool.origin}/`, bareUrl: bare.url, headers: [`Authorization: Bearer ${TOKEN}`], responderPid: webPid, barePid: bare.child.pid, connections: options.connections, rounds: options.rounds, secondsPerRun: options.runS });
-      const left = options.scrapeS * 1000 - (performance.now() - started);
-      if (left > 0) await sleep(left);
-      const query = async (promql: string): Promise<number | undefined> => {
-        const r = await fetch(`http://127.0.0.1:${port}/api/v1/query?query=${encodeURIComponent(promql)}`).then((a) => a.json() as Promise<{ data?: { result?: { value: [number, string] }[] } }>).catch(() => undefined);
-        const value = r?.data?.result?.[0]?.value[1];
-        return value === undefined ? undefined : Number(value);
-      };
-      const upSamples = (await query(`sum_over_time(up{job="deadpool"}[${options.scrapeS}s])`)) ?? 0;
-      const lastScrape = await query('scrape_duration_seconds{job="deadpool"}');
-      return {
-        probes: dc.probes,
-        scrapeS: round((performance.now() - started) / 1000),
-        upSamples,
-        lastScrapeMs: lastScrape === undefined ? undefined : round(lastScrape * 1000, 1),
-        throughput,
-        responderRssMb: { before: round(before.web, 1), after: round(readProcStats(webPid).rssMb, 1) },
-        watcherRssMb: { before: round(before.watcher, 1), after: round(readProcStats(watcherPid).rssMb, 1) },
-      };
-    } finally {
+    const stop = async (): Promise<void> => {
       await prometheus.stop();
+      await removeDir();
+    };
+    const deadline = Date.now() + 60_000;
+    while (!prometheus.output.includes('Server is ready to receive web requests')) {
+      if (Date.now() > deadline) {
+        await stop();
+        throw new Error(`prometheus did not start: ${prometheus.output.slice(-500)}`);
+      }
+      await sleep(200);
     }
+    const query = async (promql: string): Promise<number | undefined> => {
+      const r = await fetch(`http://127.0.0.1:${port}/api/v1/query?query=${encodeURIComponent(promql)}`).then((a) => a.json() as Promise<{ data?: { result?: { value: [number, string] }[] } }>).catch(() => undefined);
+      const value = r?.data?.result?.[0]?.value[1];
+      return value === undefined ? undefined : Number(value);
+    };
+    return {
+      async scrapes(seconds) {
+        const lastScrape = await query('scrape_duration_seconds{job="deadpool"}');
+        return { upSamples: (await query(`sum_over_time(up{job="deadpool"}[${Math.round(seconds)}s])`)) ?? 0, lastScrapeMs: lastScrape === undefined ? undefined : round(lastScrape * 1000, 1) };
+      },
+      stop,
+    };
+  } catch (error) {
+    await removeDir();
+    throw error;
+  }
+}
+
+/**
+ * A real Prometheus (Debian's) scraping `/metrics` every second for `scrapeS`, while the fast
+ * path's throughput is measured against bare node:http (the alternating rounds of the throughput
+ * section): the responder's and the watcher's RSS before and after, and Prometheus' own count of
+ * good scrapes.
+ */
+export async function measureMetricsScrape(dc: HealthDc, bare: ForkedServer, options: { scrapeS: number; rounds: number; runS: number; connections: number }): Promise<MetricsScrapeCase> {
+  const { deadpool } = dc;
+  const webPid = deadpool.web!.pid;
+  const watcherPid = deadpool.watcher!.pid;
+  const before = { web: readProcStats(webPid).rssMb, watcher: readProcStats(watcherPid).rssMb };
+  const prometheus = await startPrometheus(dc);
+  try {
+    const started = performance.now();
+    const throughput = await measureThroughput({ responderUrl: `${deadpool.origin}/`, bareUrl: bare.url, headers: [`Authorization: Bearer ${TOKEN}`], responderPid: webPid, barePid: bare.child.pid, connections: options.connections, rounds: options.rounds, secondsPerRun: options.runS });
+    const left = options.scrapeS * 1000 - (performance.now() - started);
+    if (left > 0) await sleep(left);
+    const { upSamples, lastScrapeMs } = await prometheus.scrapes(options.scrapeS);
+    return {
+      probes: dc.probes,
+      scrapeS: round((performance.now() - started) / 1000),
+      upSamples,
+      lastScrapeMs,
+      throughput,
+      responderRssMb: { before: round(before.web, 1), after: round(readProcStats(webPid).rssMb, 1) },
+      watcherRssMb: { before: round(before.watcher, 1), after: round(readProcStats(watcherPid).rssMb, 1) },
+    };
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    await prometheus.stop();
   }
 }

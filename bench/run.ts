@@ -375,16 +375,18 @@ async function main(): Promise<void> {
           log(`metrics: the health section's DC with ${probes} probes (${load(`metrics ${probes}`)})`);
           const dc = await startHealthDc(backend, probes, { needOk: false });
           try {
-            log(`  /metrics: 1 connection, a request 50-150 ms after each answer, ${PLAN.metrics.answerS} s`);
-            const c = await measureMetricsAnswer(dc, PLAN.metrics.answerS);
-            metrics.answers.push(c);
-            log(`    p50 ${c.p50Ms} ms, p99 ${c.p99Ms} ms, max ${c.maxMs} ms at ${c.rps} req/s (${c.requests} answers, ${c.non2xx} failed); ${c.bytes} bytes${c.withWatcherPart ? '' : " WITHOUT the watcher's part"}, ${c.failing} probes at success 0; responder CPU ${c.responderCpuPercent ?? '?'} %, watcher CPU ${c.watcherCpuPercent} %; responder RSS ${c.responderRssMbBefore} → ${c.responderRssMbAfter} MB`);
+            // The scrapes first, on a responder nothing was asked of yet (as the page section does): the
+            // answer times below ask for /metrics 8 times a second, far more than any Prometheus.
             if (probes === 1000) {
               log(`  a real Prometheus scraping /metrics every 1 s for ${PLAN.metrics.scrapeS} s while the fast path's throughput is measured (${PLAN.rounds} rounds of ${PLAN.runS} s per side)`);
               const s = await measureMetricsScrape(dc, bare, { scrapeS: PLAN.metrics.scrapeS, rounds: PLAN.rounds, runS: PLAN.runS, connections: CONNECTIONS });
               metrics.scrapes.push(s);
               log(`    ratio ${s.throughput.medianRatio} (${s.throughput.medianResponderRps} vs ${s.throughput.medianBareRps} req/s); ${s.upSamples} good scrapes in ${s.scrapeS} s (last took ${s.lastScrapeMs ?? '?'} ms); responder RSS ${s.responderRssMb.before} → ${s.responderRssMb.after} MB, watcher ${s.watcherRssMb.before} → ${s.watcherRssMb.after} MB`);
             }
+            log(`  /metrics: 1 connection, a request 50-150 ms after each answer, ${PLAN.metrics.answerS} s`);
+            const c = await measureMetricsAnswer(dc, PLAN.metrics.answerS);
+            metrics.answers.push(c);
+            log(`    p50 ${c.p50Ms} ms, p99 ${c.p99Ms} ms, max ${c.maxMs} ms at ${c.rps} req/s (${c.requests} answers, ${c.non2xx} failed); ${c.bytes} bytes${c.withWatcherPart ? '' : " WITHOUT the watcher's part"}, ${c.failing} probes at success 0; responder CPU ${c.responderCpuPercent ?? '?'} %, watcher CPU ${c.watcherCpuPercent} %; responder RSS ${c.responderRssMbBefore} → ${c.responderRssMbAfter} MB`);
           } finally {
             await dc.stop();
           }
@@ -415,11 +417,13 @@ async function main(): Promise<void> {
             // alone (what the page costs), then while the fast path is measured.
             const p = PLAN.page;
             for (const withThroughput of [false, true]) {
-              log(`  ${p.viewers} browsers keeping the page open for ${p.refreshingS} s${withThroughput ? `, meanwhile the base URL's throughput: ${PLAN.rounds} alternating rounds of ${PLAN.runS} s per side, ${CONNECTIONS} connections` : ', nothing else'} (${load(`page refreshing ${probes}${withThroughput ? ' with throughput' : ''}`)})`);
-              const r = await measurePageRefreshing(dc, withThroughput ? bare : undefined, { viewers: p.viewers, seconds: p.refreshingS, rounds: PLAN.rounds, secondsPerRun: PLAN.runS, connections: CONNECTIONS });
+              // Issue 11's measure at 1,000 probes: the page refreshing and a Prometheus scraping at 1 s at once.
+              const scraping = probes === 1000;
+              log(`  ${p.viewers} browsers keeping the page open for ${p.refreshingS} s${scraping ? ', a real Prometheus scraping /metrics every 1 s' : ''}${withThroughput ? `, meanwhile the base URL's throughput: ${PLAN.rounds} alternating rounds of ${PLAN.runS} s per side, ${CONNECTIONS} connections` : ', nothing else'} (${load(`page refreshing ${probes}${withThroughput ? ' with throughput' : ''}`)})`);
+              const r = await measurePageRefreshing(dc, withThroughput ? bare : undefined, { viewers: p.viewers, seconds: p.refreshingS, rounds: PLAN.rounds, secondsPerRun: PLAN.runS, connections: CONNECTIONS, scraping });
               page.refreshing.push(r);
               const t = r.throughput;
-              log(`    ${r.pages} pages (${r.failedPages} failed), refresh ${r.refreshS} s; responder RSS ${r.responderRssMb.before} MB before, ${r.responderRssMb.after} MB after (max ${r.responderRssMb.max})${t ? `; fast path ratio ${t.medianRatio} (${t.medianResponderRps} vs ${t.medianBareRps} req/s; CPU responder ${t.cpu.responder} %, bare ${t.cpu.bare} %), ${t.responderNon2xx} not 2xx` : ''}`);
+              log(`    ${r.pages} pages (${r.failedPages} failed), refresh ${r.refreshS} s${r.scrapes ? `, ${r.scrapes.upSamples} good scrapes (last took ${r.scrapes.lastScrapeMs ?? '?'} ms)` : ''}; responder RSS ${r.responderRssMb.before} MB before, ${r.responderRssMb.after} MB after (max ${r.responderRssMb.max})${t ? `; fast path ratio ${t.medianRatio} (${t.medianResponderRps} vs ${t.medianBareRps} req/s; CPU responder ${t.cpu.responder} %, bare ${t.cpu.bare} %), ${t.responderNon2xx} not 2xx` : ''}`);
             }
             for (const failing of down > 0 ? [false] : [false, true]) {
               if (failing) await setFlippingHealthy(dc, backend, false);
@@ -563,7 +567,8 @@ function table(r: Results): Row[] {
   for (const s of r.metrics?.scrapes ?? []) {
     const what = `13. ${s.probes.toLocaleString('en')} probes, Prometheus scraping /metrics at 1 s for ${s.scrapeS} s`;
     rows.push({ measure: `${what}: fast path throughput meanwhile (responder / bare node:http)`, value: `${s.throughput.medianRatio} (${s.throughput.medianResponderRps} / ${s.throughput.medianBareRps} req/s; ${s.throughput.responderNon2xx} not 2xx)`, target: '≥ 0.8', pass: s.throughput.medianRatio >= 0.8 });
-    rows.push({ measure: `${what}: responder RSS after (before)`, value: `${s.responderRssMb.after} MB (${s.responderRssMb.before} MB)`, target: '≤ 80 MB', pass: s.responderRssMb.after <= 80 });
+    // Judged in section 14 (pages and scrapes together, then the RSS without a flood); here the fast path was flooded throughout.
+    rows.push({ measure: `${what}: responder RSS after (before)`, value: `${s.responderRssMb.after} MB (${s.responderRssMb.before} MB)`, target: '', pass: undefined });
     rows.push({ measure: `${what}: good scrapes (Prometheus' up), watcher RSS after (before)`, value: `${s.upSamples}, ${s.watcherRssMb.after} MB (${s.watcherRssMb.before} MB)`, target: '', pass: undefined });
   }
   for (const c of r.page?.answers ?? []) {
@@ -573,8 +578,10 @@ function table(r: Results): Row[] {
   }
   for (const p of r.page?.refreshing ?? []) {
     const t = p.throughput;
-    const what = `14. status page, ${p.probes.toLocaleString('en')} probes, ${p.viewers} browsers reloading it every ${p.refreshS} s for ${p.seconds} s${t ? ' with the fast path flooded' : ', alone'}`;
-    rows.push({ measure: `${what}: responder RSS after (before; max)`, value: `${p.responderRssMb.after} MB (${p.responderRssMb.before}; ${p.responderRssMb.max} MB)`, target: '≤ 80 MB at 1,000', pass: p.probes > 1000 ? undefined : p.responderRssMb.max <= 80 && p.failedPages === 0 });
+    const what = `14. status page, ${p.probes.toLocaleString('en')} probes, ${p.viewers} browsers reloading it every ${p.refreshS} s${p.scrapes ? ' and Prometheus scraping /metrics at 1 s' : ''} for ${p.seconds} s${t ? ' with the fast path flooded' : ', nothing else'}`;
+    // Issue 11's target is the RSS after the minute of pages and scrapes; after a flood of the fast path as well it is reported, not judged (BENCHMARKS.md, "Session 6").
+    const judged = p.probes <= 1000 && !t;
+    rows.push({ measure: `${what}: responder RSS after (before; max)${p.scrapes ? `; good scrapes` : ''}`, value: `${p.responderRssMb.after} MB (${p.responderRssMb.before}; ${p.responderRssMb.max} MB)${p.scrapes ? `; ${p.scrapes.upSamples}` : ''}`, target: judged ? '≤ 80 MB' : '', pass: judged ? p.responderRssMb.after <= 80 && p.failedPages === 0 && (p.scrapes === undefined || p.scrapes.upSamples >= p.seconds * 0.8) : undefined });
     if (t) rows.push({ measure: `${what}: fast path meanwhile (responder / bare node:http)`, value: `${t.medianRatio} (${t.medianResponderRps} / ${t.medianBareRps} req/s)`, target: '≥ 0.8', pass: t.medianRatio >= 0.8 && t.responderNon2xx === 0 });
   }
   for (const [section, message] of Object.entries(r.errors)) rows.push({ measure: `${section}: did not complete`, value: message.slice(0, 80), target: '', pass: false });
