@@ -7,12 +7,24 @@ import { forkServer } from './forkServer.ts';
 import { cpuPercent, readProcStats } from './readProcStats.ts';
 import { startDeadpool, waitForFirstRound, type ProbeDef } from './startDeadpool.ts';
 import { round, sleep } from './stats.ts';
+import { spawnChild } from './spawnChild.ts';
+import { NODE_FLAGS } from '../src/cli/nodeFlags.ts';
 
 export interface ScaleOptions {
   probes: number;
   periodS: number;
   warmupS: number;
   windowS: number;
+  /** Then measure the same checks without the watcher (checkLoop.mjs), over a window as long. */
+  withFloor?: boolean;
+}
+
+/** Section 5's checks without the watcher, right after it on the same backend. */
+export interface CheckFloor {
+  checksPerS: number;
+  cpuPercent: number;
+  cpuPerCheckUs: number;
+  failures: number;
 }
 
 export interface ScaleResult extends ScaleOptions {
@@ -41,6 +53,8 @@ export interface ScaleResult extends ScaleOptions {
   stateParseMs: number;
   /** Decoding every probe's last check, which only `/__health` and `deadpool status` ask for. */
   stateChecksDecodeMs: number;
+  /** The same checks without the watcher, when asked for (`withFloor`). */
+  floor?: CheckFloor;
 }
 
 const cpuMs = (): number => {
@@ -126,6 +140,7 @@ export async function measureWatcherScale(options: ScaleOptions): Promise<ScaleR
   const backend = await forkServer('backendServer.ts');
   const probes: ProbeDef[] = Array.from({ length: options.probes }, (_, i) => ({ name: `p${i}`, url: backend.url, period: options.periodS }));
   const started = performance.now();
+  let result: ScaleResult;
   // --trace-gc prints one line per GC (a few a second): enough to tell live data from GC headroom.
   const deadpool = await startDeadpool({ probes, web: false, nodeArgs: ['--trace-gc'] });
   const gc = new GcTrace();
@@ -159,7 +174,7 @@ export async function measureWatcherScale(options: ScaleOptions): Promise<ScaleR
     const s1 = await state();
     const counts = s1.drift!.counts.map((n, i) => n - (s0.drift!.counts[i] ?? 0));
     const checks = s1.drift!.total - s0.drift!.total;
-    return {
+    result = {
       ...options,
       firstRoundS: round(firstRoundS, 1),
       cpuPercent: round(cpuPercent(p0, p1, seconds), 1),
@@ -179,6 +194,39 @@ export async function measureWatcherScale(options: ScaleOptions): Promise<ScaleR
     };
   } finally {
     await deadpool.stop();
+    if (!options.withFloor) await backend.child.stop();
+  }
+  if (!options.withFloor) return result;
+  try {
+    // The same checks at the same rate without the watcher, on the same backend, with the machine as the watcher had it.
+    return { ...result, floor: await measureCheckFloor(backend.url, Math.round(result.checksPerS), options.warmupS, options.windowS) };
+  } finally {
     await backend.child.stop();
+  }
+}
+
+/**
+ * url_probe's check at `rate` checks/s with nothing of the watcher around it (bench/checkLoop.mjs,
+ * the watcher's Node flags): its CPU over a window after a warm-up, and per check.
+ */
+export async function measureCheckFloor(url: string, rate: number, warmupS: number, windowS: number): Promise<CheckFloor> {
+  const child = spawnChild(process.execPath, [...NODE_FLAGS.watcher, path.join(import.meta.dirname, 'checkLoop.mjs'), url, String(rate)]);
+  try {
+    const deadline = performance.now() + 60_000;
+    while (!child.output.includes('ready')) {
+      if (performance.now() > deadline) throw new Error(`checkLoop.mjs did not get ready: ${child.output.slice(-300)}`);
+      await sleep(100);
+    }
+    await sleep(warmupS * 1000);
+    const c0 = readProcStats(child.pid);
+    const t0 = performance.now();
+    await sleep(windowS * 1000);
+    const c1 = readProcStats(child.pid);
+    const seconds = (performance.now() - t0) / 1000;
+    return { checksPerS: rate, cpuPercent: round(cpuPercent(c0, c1, seconds), 1), cpuPerCheckUs: round(((c1.cpuSeconds - c0.cpuSeconds) / (rate * seconds)) * 1e6), failures: 0 };
+  } finally {
+    await child.stop();
+    const failures = /failures (\d+)/.exec(child.output)?.[1];
+    if (failures !== undefined && failures !== '0') throw new Error(`checkLoop.mjs: ${failures} checks failed against a healthy backend`);
   }
 }

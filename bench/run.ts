@@ -66,7 +66,7 @@ const PLAN = quick
       sustainedS: 5,
       frozenS: 8,
       removals: 2,
-      scale: [{ probes: 1000, periodS: 1, warmupS: 2, windowS: 5 }],
+      scale: [{ probes: 1000, periodS: 1, warmupS: 2, windowS: 5, withFloor: true }],
       blackbox: { checksPerS: 1000, warmupS: 2, rounds: 1, windowS: 5, concurrency: 1000 },
       exec: { probes: 100, periodS: 1, warmupS: 2, windowS: 5 },
       sql: { probes: 100, periodS: 1, warmupS: 2, windowS: 5 },
@@ -87,7 +87,7 @@ const PLAN = quick
       frozenS: 10,
       removals: 5,
       scale: [
-        { probes: 1000, periodS: 1, warmupS: 3, windowS: 15 },
+        { probes: 1000, periodS: 1, warmupS: 3, windowS: 15, withFloor: true },
         { probes: 10_000, periodS: 10, warmupS: 20, windowS: 30 },
       ],
       blackbox: { checksPerS: 1000, warmupS: 5, rounds: 3, windowS: 10, concurrency: 1000 },
@@ -257,6 +257,7 @@ async function main(): Promise<void> {
         log(`watcher scale: ${plan.probes} url probes at period ${plan.periodS} s, ${plan.warmupS} s warm-up, ${plan.windowS} s window`);
         const r = await measureWatcherScale(plan);
         results.scale!.push(r);
+        if (r.floor) log(`  the same checks without the watcher (bench/checkLoop.mjs): CPU ${r.floor.cpuPercent} % (${r.floor.cpuPerCheckUs} µs per check)`);
         log(`  CPU ${r.cpuPercent} % (${r.cpuPerCheckUs} µs per check), drift p50 ${ms(r.driftP50Ms)} p99 ${ms(r.driftP99Ms)}, RSS ${r.rssMb} MB (max ${r.rssMaxMb}; live heap ${r.liveHeapMb ?? '?'} MB, committed peak ${r.heapCommittedPeakMb ?? '?'} MB), ${r.checksPerS} checks/s, ${r.downAtEnd} down; state file ${r.stateFileKb} KB, parsed in ${r.stateParseMs} ms (+${r.stateChecksDecodeMs} ms for every last check)`);
       });
     }
@@ -494,6 +495,7 @@ function table(r: Results): Row[] {
   for (const s of r.scale ?? []) {
     const what = `5. ${s.probes.toLocaleString('en')} probes at ${s.periodS} s`;
     rows.push({ measure: `${what}: watcher CPU (${s.checksPerS} checks/s)`, value: `${s.cpuPercent} %`, target: '≤ 50 %', pass: s.cpuPercent <= 50 });
+    if (s.floor) rows.push({ measure: `${what}: the same checks without the watcher (url_probe's check alone), CPU; watcher ÷ that`, value: `${s.floor.cpuPercent} % (${s.floor.cpuPerCheckUs} µs per check); ${round(s.cpuPercent / s.floor.cpuPercent, 2)}`, target: '', pass: undefined });
     rows.push({ measure: `${what}: schedule drift p99 (p50)`, value: `${ms(s.driftP99Ms)} (${ms(s.driftP50Ms)})`, target: '≤ 50 ms', pass: s.driftP99Ms !== null && s.driftP99Ms <= 50 });
     rows.push({ measure: `${what}: watcher RSS (max in window)`, value: `${s.rssMb} MB (${s.rssMaxMb} MB)`, target: '≤ 200 MB', pass: s.rssMaxMb <= 200 });
     rows.push({ measure: `${what}: state file, responder's CPU to parse it (+ to decode every last check)`, value: `${s.stateFileKb} KB, ${s.stateParseMs} ms (+${s.stateChecksDecodeMs} ms)`, target: '', pass: undefined });
