@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -83,7 +84,9 @@ export interface ScrapingPrometheus {
 
 /** Starts Debian's Prometheus scraping `/metrics` every second with the token from a credentials_file; resolves once it is ready. */
 export async function startPrometheus(dc: HealthDc): Promise<ScrapingPrometheus> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'deadpool-bench-prometheus-'));
+  // Its storage in memory where there is a tmpfs: its write-ahead log, written every second, is
+  // Prometheus' cost, not DeadPool's (on the project machine /tmp is a disk).
+  const dir = await mkdtemp(path.join(existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir(), 'deadpool-bench-prometheus-'));
   const port = await freePort();
   const removeDir = () => rm(dir, { recursive: true, force: true });
   try {

@@ -53,14 +53,16 @@ async function setup(t: ExecutionContext) {
 test('a real HAProxy marks the server DOWN and UP as a url_probe fails and recovers, and DOWN while the watcher is stopped', async (t) => {
   const { backend, pair, haproxy } = await setup(t);
   backend.setHealthy(false);
-  const down = await until(haproxy, 'DOWN', (s) => s['status']!.startsWith('DOWN'));
+  // Both in one sample: `show stat` can catch the agent's text empty while a check is under way
+  // (a fresh-clone run saw DOWN with last_agt ""), and until() reports the last sample if it never comes.
+  const down = await until(haproxy, 'DOWN, the agent naming the failing probe', (s) => s['status']!.startsWith('DOWN') && /down \(elastic: /.test(s['last_agt'] ?? ''));
   t.regex(down['last_agt']!, /down \(elastic: /, 'the agent names the failing probe');
   backend.setHealthy(true);
   await until(haproxy, 'UP again', agentUp);
 
   // A stopped watcher publishes nothing: the agent must not keep saying up.
   pair.watcher!.child.kill('SIGSTOP');
-  const stale = await until(haproxy, 'DOWN for the silent watcher', (s) => s['status']!.startsWith('DOWN'));
+  const stale = await until(haproxy, 'DOWN for the silent watcher', (s) => s['status']!.startsWith('DOWN') && /no result from the watcher/.test(s['last_agt'] ?? ''));
   t.regex(stale['last_agt']!, /no result from the watcher/);
   pair.watcher!.child.kill('SIGCONT');
   await until(haproxy, 'UP once the watcher is back', agentUp);
