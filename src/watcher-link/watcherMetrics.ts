@@ -35,6 +35,7 @@ export function watcherMetrics(folder: string, budgetMs: number, clock: Clock = 
   return new Promise((resolve) => {
     let all = Buffer.allocUnsafeSlow(powerOfTwoAtLeast(lastBytes));
     let bytes = 0;
+    let headerSeen = false;
     let done = false;
     const finish = (parts: WatcherMetricsParts | undefined): void => {
       if (done) return;
@@ -60,7 +61,11 @@ export function watcherMetrics(folder: string, budgetMs: number, clock: Clock = 
           }
           all.set(buffer.subarray(0, nread), bytes);
           bytes += nread;
-          if (bytes > MAX_HEADER && all.subarray(0, MAX_HEADER).indexOf(10) < 0) finish(undefined);
+          if (!headerSeen && bytes > MAX_HEADER) {
+            // Looked at once: an answer whose first line is longer is not in the protocol.
+            headerSeen = true;
+            if (all.subarray(0, MAX_HEADER).indexOf(10) < 0) finish(undefined);
+          }
           return true;
         },
       },

@@ -175,25 +175,29 @@ export function createApp(deps: AppDeps): Koa {
     const forced = deps.forced !== undefined && ctx.query['cache'] === 'false' ? await forcedVerdicts(deps.forced, selection) : undefined;
     const among = forced?.verdicts ?? verdicts;
     const result = among(selection);
-    // /__health lists the verdict every answer uses; each row adds its probe's last check as it is rendered.
-    const watcherState = forced ? forced.state : deps.getFreshness().watcher.state;
-    const statusOf = (probe: ProbeVerdict): ProbeStatus => withCheck(probe.status, watcherState, probe.name);
     if (route.kind === 'answer') {
       ctx.status = result.status;
       ctx.body = result.body;
-    } else if (route.kind === 'gtg') {
+      return;
+    }
+    if (route.kind === 'gtg') {
       ctx.status = result.status;
       ctx.body = result.status === 200 ? 'OK\n' : result.body.slice(result.body.indexOf('\n') + 1);
-    } else if (page) {
+      return;
+    }
+    // /__health lists the verdict every answer uses; each row adds its probe's last check (from
+    // the state the forced checks left, if any) as it is rendered.
+    const freshness = deps.getFreshness();
+    const checksFrom = forced ? forced.state : freshness.watcher.state;
+    if (page) {
       const model = deps.getModel();
-      const freshness = deps.getFreshness();
       const state = freshness.watcher.state;
       const rendered = renderHealthPage({
         model,
         dc: among(selectionOf(routes().get(deps.getWebConfig().base_url)) ?? {}),
         pools: [...model.pools.values()].map((pool) => among(selectionOf(routes().get(pool.path)) ?? { pool: pool.name })),
         shown: result,
-        state: watcherState,
+        state: checksFrom,
         selected: categories,
         now: freshness.now,
         freshUntil: state === undefined ? undefined : state.written_at + heartbeatLimit(state, freshness.graceMs),
@@ -208,7 +212,8 @@ export function createApp(deps: AppDeps): Koa {
     } else {
       ctx.status = 200;
       ctx.set('Content-Type', 'application/json; charset=utf-8');
-      ctx.body = JSON.stringify(renderHealth(result, deps.getModel(), deps.getFreshness().now, statusOf), null, 2) + '\n';
+      const statusOf = (probe: ProbeVerdict): ProbeStatus => withCheck(probe.status, checksFrom, probe.name);
+      ctx.body = JSON.stringify(renderHealth(result, deps.getModel(), freshness.now, statusOf), null, 2) + '\n';
     }
   };
 
