@@ -52,9 +52,10 @@ for (const count of [1000, 10_000]) {
     for (const pool of model.pools.keys()) verdicts({ pool });
     verdictMs.push(performance.now() - t);
     t = performance.now();
-    const merged = mergeExpositions([renderMetrics(verdicts, model, freshness), await processMetrics(), text.shared]);
+    const own = renderMetrics(verdicts, model, freshness);
+    const merged = mergeExpositions([own.text, await processMetrics(), text.shared]);
     responderMs.push(performance.now() - t);
-    bytes = Buffer.byteLength(merged) + Buffer.byteLength(text.own);
+    bytes = Buffer.byteLength(merged) + own.probes.length + Buffer.byteLength(text.own);
   }
   const p = (xs: number[], q: number): number => round(quantile(xs, q), 1);
   console.log(`${count} probes: ${bytes} bytes; watcher text p50 ${p(watcherMs, 0.5)} ms (p99 ${p(watcherMs, 0.99)}); responder render + merge p50 ${p(responderMs, 0.5)} ms (p99 ${p(responderMs, 0.99)}); the verdicts (shared with every answer) p50 ${p(verdictMs, 0.5)} ms; RSS ${round(process.memoryUsage().rss / 1e6, 1)} MB`);

@@ -8,6 +8,18 @@ import { MAX_METRICS_BYTES, METRICS_REQUEST, parseMetricsHeader } from './metric
 export interface WatcherMetricsParts {
   shared: string;
   rest: Buffer[];
+  /**
+   * Says the scrape is done with `rest`: `sent` once its answer was handed to the kernel whole
+   * (the block may then be reused), not `sent` when it was cut (a write may still hold it: it is
+   * left to the garbage collector). Called once; later calls change nothing.
+   */
+  release(sent: boolean): void;
+}
+
+/** What one request to the watcher gave, and the block its bytes are in. */
+interface Answer {
+  parts: Omit<WatcherMetricsParts, 'release'> | undefined;
+  block: Buffer;
 }
 
 /** A header line longer than this is not one. */
@@ -21,28 +33,27 @@ const MAX_HEADER = 100;
  */
 const READS = Buffer.allocUnsafeSlow(64 * 1024);
 
-/** The last answer's size: the next one is about the same, so its buffer is made once. */
-let lastBytes = 256 * 1024;
+/** The smallest block an answer is gathered in: 1,000 probes answer about 300 KB. */
+const MIN_BLOCK = 256 * 1024;
 
 /**
- * The watcher's metrics (metricsProtocol.ts), or undefined when it did not give all of them
+ * The watcher's metrics (metricsProtocol.ts) gathered into `block` (or a bigger one from `allocate`
+ * when it does not fit), with the block it is in; `parts` undefined when the watcher did not give all of them
  * within `budgetMs` (no socket, a frozen watcher, an answer over MAX_METRICS_BYTES or not in the
  * protocol). Never rejects: a scrape without the watcher's part still says what the responder knows.
- * The answer is gathered into one buffer of a power-of-two size (at least 256 KB): glibc serves
- * such a block with mmap and gives it back whole when it is freed.
  */
-export function watcherMetrics(folder: string, budgetMs: number, clock: Clock = systemClock): Promise<WatcherMetricsParts | undefined> {
+function askWatcher(folder: string, budgetMs: number, clock: Clock, block: Buffer, allocate: (size: number) => Buffer): Promise<Answer> {
   return new Promise((resolve) => {
-    let all = Buffer.allocUnsafeSlow(powerOfTwoAtLeast(lastBytes));
+    let all = block;
     let bytes = 0;
     let headerSeen = false;
     let done = false;
-    const finish = (parts: WatcherMetricsParts | undefined): void => {
+    const finish = (parts: Answer['parts']): void => {
       if (done) return;
       done = true;
       clock.clearTimeout(timer);
       socket.destroy();
-      resolve(parts);
+      resolve({ parts, block: all });
     };
     const socket = net.createConnection({
       path: path.join(folder, FORCE_SOCKET),
@@ -55,7 +66,7 @@ export function watcherMetrics(folder: string, budgetMs: number, clock: Clock = 
             return false;
           }
           if (bytes + nread > all.length) {
-            const bigger = Buffer.allocUnsafeSlow(powerOfTwoAtLeast(bytes + nread));
+            const bigger = allocate(powerOfTwoAtLeast(bytes + nread));
             all.copy(bigger, 0, 0, bytes);
             all = bigger;
           }
@@ -72,16 +83,13 @@ export function watcherMetrics(folder: string, budgetMs: number, clock: Clock = 
     });
     const timer = clock.setTimeout(() => finish(undefined), budgetMs);
     socket.on('connect', () => socket.write(`${METRICS_REQUEST}\n`));
-    socket.on('end', () => {
-      lastBytes = bytes;
-      finish(split(all.subarray(0, bytes)));
-    });
+    socket.on('end', () => finish(split(all.subarray(0, bytes))));
     socket.on('error', () => finish(undefined));
   });
 }
 
 /** The header line, the shared part it announces as text, and the rest as the bytes that came. */
-function split(answer: Buffer): WatcherMetricsParts | undefined {
+function split(answer: Buffer): Answer['parts'] {
   const newline = answer.indexOf(10);
   if (newline < 0 || newline > MAX_HEADER) return undefined;
   const sharedBytes = parseMetricsHeader(answer.subarray(0, newline).toString('utf8'));
@@ -92,22 +100,78 @@ function split(answer: Buffer): WatcherMetricsParts | undefined {
 }
 
 function powerOfTwoAtLeast(n: number): number {
-  return 2 ** Math.ceil(Math.log2(Math.max(n, 256 * 1024)));
+  return 2 ** Math.ceil(Math.log2(Math.max(n, MIN_BLOCK)));
 }
 
-/** Scrapes that overlap share one request to the watcher (Prometheus servers in HA pairs scrape at the same time). */
+/** One request to the watcher and the scrapes holding its answer. */
+interface Loan {
+  answer: Promise<Answer>;
+  holders: number;
+  /** A holder's answer was cut: its block may still be in a write. */
+  spoiled: boolean;
+  settled: Answer | undefined;
+}
+
+/**
+ * The responder's client for the watcher's metrics. Scrapes that overlap share one request to
+ * the watcher (Prometheus servers in HA pairs scrape at the same time), and the answers are
+ * gathered in one block of a power-of-two size (at least 256 KB), lent to the scrapes holding it
+ * and gathered into again once all of them have sent it. A new block per scrape was freed only
+ * when V8 collected its wrapper, which had often been promoted while the answer went out: at 1
+ * scrape/s the responder carried 5-10 MB of such blocks between full collections.
+ */
 export class SharedWatcherMetrics {
   readonly #folder: string;
   readonly #clock: Clock;
-  #pending: Promise<WatcherMetricsParts | undefined> | undefined;
+  readonly #allocate: (size: number) => Buffer;
+  #pending: Loan | undefined;
+  /** The block no scrape holds, ready for the next request. */
+  #spare: Buffer | undefined;
 
-  constructor(folder: string, clock: Clock = systemClock) {
+  /** `allocate` makes the blocks (a test counts them). */
+  constructor(folder: string, clock: Clock = systemClock, allocate: (size: number) => Buffer = (size) => Buffer.allocUnsafeSlow(size)) {
     this.#folder = folder;
     this.#clock = clock;
+    this.#allocate = allocate;
   }
 
-  get(budgetMs: number): Promise<WatcherMetricsParts | undefined> {
-    this.#pending ??= watcherMetrics(this.#folder, budgetMs, this.#clock).finally(() => (this.#pending = undefined));
-    return this.#pending;
+  /** The watcher's metrics within `budgetMs`, or undefined; the caller must `release` what it got. */
+  async get(budgetMs: number): Promise<WatcherMetricsParts | undefined> {
+    const loan = (this.#pending ??= this.#ask(budgetMs));
+    loan.holders++;
+    const answer = await loan.answer;
+    let released = false;
+    const release = (sent: boolean): void => {
+      if (released) return;
+      released = true;
+      if (!sent) loan.spoiled = true;
+      loan.holders--;
+      this.#giveBack(loan);
+    };
+    if (answer.parts === undefined) {
+      release(true);
+      return undefined;
+    }
+    return { ...answer.parts, release };
+  }
+
+  #ask(budgetMs: number): Loan {
+    const block = this.#spare ?? this.#allocate(MIN_BLOCK);
+    this.#spare = undefined;
+    const loan: Loan = { answer: askWatcher(this.#folder, budgetMs, this.#clock, block, this.#allocate), holders: 0, spoiled: false, settled: undefined };
+    void loan.answer.then((answer) => {
+      loan.settled = answer;
+      if (this.#pending === loan) this.#pending = undefined;
+      this.#giveBack(loan);
+    });
+    return loan;
+  }
+
+  /** The loan's block, once nobody holds it and nobody can take it any more, kept for the next request (the bigger one, if two). */
+  #giveBack(loan: Loan): void {
+    if (loan.holders > 0 || loan.settled === undefined || loan.spoiled) return;
+    const { block } = loan.settled;
+    loan.settled = undefined;
+    if (this.#spare === undefined || this.#spare.length < block.length) this.#spare = block;
   }
 }

@@ -127,12 +127,15 @@ export function createApp(deps: AppDeps): Koa {
     const timeoutS = Number.parseFloat(ctx.get('X-Prometheus-Scrape-Timeout-Seconds'));
     const budgetMs = Number.isFinite(timeoutS) && timeoutS > 0 ? Math.min(WATCHER_METRICS_WAIT_MS, Math.max(100, timeoutS * 1000 - 250)) : WATCHER_METRICS_WAIT_MS;
     const [watcher, processText] = await Promise.all([deps.watcherMetrics?.(budgetMs), processMetrics()]);
+    // The watcher's bytes are lent until the answer has gone out (or was cut).
+    if (watcher) ctx.res.once('close', () => watcher.release(ctx.res.writableFinished));
     const up = `# HELP deadpool_watcher_metrics_up 1 when this scrape has the watcher's metrics (checks, durations, drift), else 0.\n# TYPE deadpool_watcher_metrics_up gauge\ndeadpool_watcher_metrics_up ${watcher === undefined ? 0 : 1}\n`;
-    const merged = mergeExpositions([renderMetrics(verdicts, deps.getModel(), deps.getFreshness()), up, requests.text(), processText, watcher?.shared ?? '']);
+    const own = renderMetrics(verdicts, deps.getModel(), deps.getFreshness());
+    const merged = mergeExpositions([own.text, up, requests.text(), processText, watcher?.shared ?? '']);
     ctx.status = 200;
     ctx.set('Content-Type', PROMETHEUS_CONTENT_TYPE);
-    // The watcher's own families go out as the bytes that came, never joined into one string.
-    ctx.body = watcher === undefined || watcher.rest.length === 0 ? merged : Readable.from([Buffer.from(merged), ...watcher.rest], { objectMode: false });
+    // The probes' families (the responder's success lines, the watcher's own) go out as bytes, never joined into one string.
+    ctx.body = Readable.from([Buffer.from(merged), own.probes, ...(watcher?.rest ?? [])], { objectMode: false });
   };
   const answer = async (ctx: Koa.Context, route: Route): Promise<void> => {
     if (ctx.method !== 'GET' && ctx.method !== 'HEAD') {

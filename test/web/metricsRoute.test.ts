@@ -7,6 +7,7 @@ import type { FlagViewState } from '../../src/web/FlagView.ts';
 import { freshFor } from '../helpers/freshness.ts';
 import { modelOf } from '../helpers/healthModel.ts';
 import { startServer } from '../helpers/httpServers.ts';
+import { waitFor } from '../helpers/waitFor.ts';
 import { request } from './request.ts';
 
 const TOKEN = 'metrics-route-token';
@@ -93,9 +94,12 @@ test("the watcher's text is joined in, its process metrics under the same famili
   const own = '# HELP deadpool_probe_checks_total x\n# TYPE deadpool_probe_checks_total counter\ndeadpool_probe_checks_total{probe="es",module="url_probe",result="pass"} 4\n';
   let budget = 0;
   // The rest in two pieces cut mid-line, as a socket may deliver it.
-  const withWatcher = await serve(t, { watcher: async (budgetMs) => ((budget = budgetMs), { shared, rest: [Buffer.from(own.slice(0, 40)), Buffer.from(own.slice(40))] }) });
+  const released: boolean[] = [];
+  const withWatcher = await serve(t, { watcher: async (budgetMs) => ((budget = budgetMs), { shared, rest: [Buffer.from(own.slice(0, 40)), Buffer.from(own.slice(40))], release: (sent) => released.push(sent) }) });
   const answer = await request(withWatcher, '/metrics', { headers: { ...AUTH, 'X-Prometheus-Scrape-Timeout-Seconds': '1' } });
   t.is(budget, 750, "the watcher gets Prometheus' timeout less a quarter second");
+  await waitFor(() => released.length > 0, 5000, 'the release of the watcher\'s bytes');
+  t.deepEqual(released, [true], "the watcher's bytes are handed back once the answer went out");
   const body = answer.body;
   t.is(body.split('\n').filter((l) => l === '# TYPE process_resident_memory_bytes gauge').length, 1);
   t.regex(body, /process_resident_memory_bytes\{process="web"\} \d+\nprocess_resident_memory_bytes\{process="watcher"\} 123\n/);
