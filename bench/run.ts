@@ -3,7 +3,7 @@
  * Starts the real processes — `deadpool watcher`, `deadpool web`, local backends, a bare
  * node:http baseline, wrk — measures, prints a table and writes bench/results/latest.json.
  *
- *   npm run bench                          everything (about 14 minutes)
+ *   npm run bench                          everything (about 15 minutes)
  *   npm run bench -- --only flood,lies     some sections: throughput, flood, detection, propagation, lies, scale, blackbox, exec, sql, health, agent, metrics, page, actions
  *   npm run bench -- --quick               fewer rounds and shorter windows (a smoke test, not figures)
  *   npm run bench -- --only page --page-sizes 10000   the status page at these sizes only
@@ -126,7 +126,11 @@ interface Results {
   agent?: AgentResult;
   metrics?: { answers: MetricsAnswerCase[]; scrapes: MetricsScrapeCase[] };
   /** Section "page" (issue 11): the HTML status page. */
-  page?: { answers: PageAnswerCase[]; refreshing: PageRefreshingResult[] };
+  /**
+   * `control`: the fast path on the same DC right after the flooded minute, with no page viewer
+   * and no Prometheus: what the pages and scrapes changed on each side.
+   */
+  page?: { answers: PageAnswerCase[]; refreshing: PageRefreshingResult[]; control?: { probes: number; throughput: ThroughputResult } };
   actions?: ActionsResult;
   /** The 1/5/15-minute load average as each of these sections started (the machine is shared). */
   loadAtStart: Record<string, number[]>;
@@ -425,6 +429,12 @@ async function main(): Promise<void> {
               page.refreshing.push(r);
               const t = r.throughput;
               log(`    ${r.pages} pages (${r.failedPages} failed), refresh ${r.refreshS} s${r.scrapes ? `, ${r.scrapes.upSamples} good scrapes (last took ${r.scrapes.lastScrapeMs ?? '?'} ms)` : ''}; responder RSS ${r.responderRssMb.before} MB before, ${r.responderRssMb.after} MB after (max ${r.responderRssMb.max})${t ? `; fast path ratio ${t.medianRatio} (${t.medianResponderRps} vs ${t.medianBareRps} req/s; CPU responder ${t.cpu.responder} %, bare ${t.cpu.bare} %), ${t.responderNon2xx} not 2xx` : ''}`);
+              if (withThroughput && scraping) {
+                log(`  the control: the same throughput right after, with no page viewer and no Prometheus (${load(`page control ${probes}`)})`);
+                const c = await measureThroughput({ responderUrl: `${dc.deadpool.origin}/`, bareUrl: bare.url, headers: AUTH, responderPid: dc.deadpool.web!.pid, barePid: bare.child.pid, connections: CONNECTIONS, rounds: PLAN.rounds, secondsPerRun: PLAN.runS });
+                page.control = { probes, throughput: c };
+                log(`    fast path ratio ${c.medianRatio} (${c.medianResponderRps} vs ${c.medianBareRps} req/s; CPU responder ${c.cpu.responder} %, bare ${c.cpu.bare} %)`);
+              }
             }
             for (const failing of down > 0 ? [false] : [false, true]) {
               if (failing) await setFlippingHealthy(dc, backend, false);
@@ -585,6 +595,13 @@ function table(r: Results): Row[] {
     const judged = p.probes <= 1000 && !t;
     rows.push({ measure: `${what}: responder RSS after (before; max)${p.scrapes ? `; good scrapes` : ''}`, value: `${p.responderRssMb.after} MB (${p.responderRssMb.before}; ${p.responderRssMb.max} MB)${p.scrapes ? `; ${p.scrapes.upSamples}` : ''}`, target: judged ? '≤ 80 MB' : '', pass: judged ? p.responderRssMb.after <= 80 && p.failedPages === 0 && (p.scrapes === undefined || p.scrapes.upSamples >= p.seconds * 0.8) : undefined });
     if (t) rows.push({ measure: `${what}: fast path meanwhile (responder / bare node:http)`, value: `${t.medianRatio} (${t.medianResponderRps} / ${t.medianBareRps} req/s)`, target: '≥ 0.8', pass: t.medianRatio >= 0.8 && t.responderNon2xx === 0 });
+    const control = r.page?.control;
+    if (t && p.scrapes && control) {
+      const c = control.throughput;
+      const what = `14. ${control.probes.toLocaleString('en')} probes, the control right after: no page viewer, no Prometheus`;
+      rows.push({ measure: `${what}: fast path (responder / bare node:http)`, value: `${c.medianRatio} (${c.medianResponderRps} / ${c.medianBareRps} req/s)`, target: '', pass: undefined });
+      rows.push({ measure: `${what}: req/s with the pages and scrapes / without, responder; bare node:http`, value: `${round(t.medianResponderRps / c.medianResponderRps, 3)}; ${round(t.medianBareRps / c.medianBareRps, 3)}`, target: '', pass: undefined });
+    }
   }
   for (const [section, message] of Object.entries(r.errors)) rows.push({ measure: `${section}: did not complete`, value: message.slice(0, 80), target: '', pass: false });
   return rows;

@@ -11,17 +11,21 @@ export interface WatcherStateSnapshot {
 }
 
 /**
- * The responder's copy of the watcher's heartbeat file. It is polled with a cheap stat (re-read
- * only when it changed) rather than watched: the file is replaced every second anyway, and a
- * poll keeps working through the folder being deleted, replaced or made unreadable.
+ * The responder's copy of the watcher's heartbeat file: read as soon as the watcher renames a new
+ * one into place (an inotify watch on the folder), and polled with a cheap stat as well (re-read
+ * only when it changed), which keeps working through the folder being deleted, replaced or made
+ * unreadable, and wherever a watch cannot be made.
  */
 export class WatcherStateView extends PolledView<WatcherStateSnapshot> {
   readonly file: string;
   #version = '';
 
-  /** 25 ms: a probe coming back up is only a 200 once its new state is read here. */
-  constructor(folder: string, intervalMs = 25) {
-    super({ state: undefined, problem: 'not read yet' }, intervalMs);
+  /**
+   * The poll's 250 ms only bound how late a change is seen when the watch missed it: a probe
+   * coming back up is a 200 once its new state is read here (it was 25 ms of polling alone).
+   */
+  constructor(folder: string, intervalMs = 250) {
+    super({ state: undefined, problem: 'not read yet' }, intervalMs, { folder, names: (name) => name === STATE_FILE });
     this.file = path.join(folder, STATE_FILE);
   }
 

@@ -103,7 +103,8 @@ test.serial('drain and undrain through the CLI (a pool, then the DC) and by hand
   const poll = pollResponder(pair.origin, TOKEN, 5, '/api');
   t.teardown(() => poll.stop());
   await writeFile(path.join(pair.folder, 'drain'), 'moving racks\n');
-  const byHand = await answer('/api', (a) => a.status === 503, 'the hand-made drain');
+  // Read as soon as the file appears: its first answer may come before the text is written into it.
+  const byHand = await answer('/api', (a) => a.status === 503 && a.body.includes('moving racks'), 'the hand-made drain');
   t.is(byHand.body, 'Server: DC-1 reports:\ndrained by hand until removed: moving racks\n');
   poll.reset();
   const status = await cli('status');
