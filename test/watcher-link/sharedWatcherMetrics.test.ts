@@ -1,11 +1,11 @@
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { FORCE_SOCKET } from '../../src/watcher-link/forceProtocol.ts';
 import { metricsHeader } from '../../src/watcher-link/metricsProtocol.ts';
-import { SharedWatcherMetrics } from '../../src/watcher-link/watcherMetrics.ts';
+import { SharedWatcherMetrics, type WatcherMetricsParts } from '../../src/watcher-link/watcherMetrics.ts';
 
 const SHARED = '# HELP process_open_fds x\n# TYPE process_open_fds gauge\nprocess_open_fds{process="watcher"} 7\n';
 
@@ -47,10 +47,22 @@ async function fakeWatcher(t: { teardown(fn: () => Promise<void>): void }, size:
 
 const text = (rest: readonly Buffer[]): string => Buffer.concat(rest).toString('utf8');
 
+/** The client's next answer, checked to be the watcher's n-th (its rest made of n). */
+async function nth(t: ExecutionContext, client: SharedWatcherMetrics, n: number, size: number): Promise<WatcherMetricsParts> {
+  const parts = await client.get(5000);
+  t.is(text(parts?.rest ?? []), String(n % 10).repeat(size), `answer ${n}`);
+  return parts!;
+}
+
+/** A client for `folder` and the sizes of the blocks it made, in order. */
+function countingClient(folder: string): { client: SharedWatcherMetrics; blocks: number[] } {
+  const blocks: number[] = [];
+  return { client: new SharedWatcherMetrics(folder, undefined, (size) => (blocks.push(size), Buffer.allocUnsafeSlow(size))), blocks };
+}
+
 test('an answer handed back as sent is gathered into again; one still held is not overwritten', async (t) => {
   const watcher = await fakeWatcher(t, 300_000);
-  const blocks: number[] = [];
-  const client = new SharedWatcherMetrics(watcher.folder, undefined, (size) => (blocks.push(size), Buffer.allocUnsafeSlow(size)));
+  const { client, blocks } = countingClient(watcher.folder);
 
   const first = await client.get(5000);
   t.truthy(first);
@@ -58,35 +70,30 @@ test('an answer handed back as sent is gathered into again; one still held is no
   t.is(text(first!.rest), '1'.repeat(300_000));
   first!.release(true);
 
-  const second = await client.get(5000);
-  t.is(text(second!.rest), '2'.repeat(300_000));
+  const second = await nth(t, client, 2, 300_000);
   t.deepEqual(blocks, [256 * 1024, 512 * 1024], 'the first block grew once to hold 300 KB, then served the second answer');
 
   // Still held (its answer is going out): the next answer needs a block of its own.
-  const third = await client.get(5000);
-  t.is(text(third!.rest), '3'.repeat(300_000));
-  t.is(text(second!.rest), '2'.repeat(300_000), 'the held answer is intact');
+  const third = await nth(t, client, 3, 300_000);
+  t.is(text(second.rest), '2'.repeat(300_000), 'the held answer is intact');
   t.is(blocks.length, 4);
-  second!.release(true);
-  third!.release(true);
+  second.release(true);
+  third.release(true);
   // Both came back: the next request takes one of them.
-  const fourth = await client.get(5000);
-  t.is(text(fourth!.rest), '4'.repeat(300_000));
+  const fourth = await nth(t, client, 4, 300_000);
   t.is(blocks.length, 4);
-  fourth!.release(true);
+  fourth.release(true);
 });
 
 test('an answer that was cut is not reused (a write may still hold it), and release counts once', async (t) => {
   const watcher = await fakeWatcher(t, 1000);
-  const blocks: number[] = [];
-  const client = new SharedWatcherMetrics(watcher.folder, undefined, (size) => (blocks.push(size), Buffer.allocUnsafeSlow(size)));
+  const { client, blocks } = countingClient(watcher.folder);
   const cut = await client.get(5000);
   cut!.release(false);
   cut!.release(true);
-  const next = await client.get(5000);
-  t.is(text(next!.rest), '2'.repeat(1000));
+  const next = await nth(t, client, 2, 1000);
   t.is(blocks.length, 2);
-  next!.release(true);
+  next.release(true);
   const last = await client.get(5000);
   t.is(blocks.length, 2);
   last!.release(true);
@@ -94,8 +101,7 @@ test('an answer that was cut is not reused (a write may still hold it), and rele
 
 test('overlapping scrapes share one request, and its block comes back only when both are done with it', async (t) => {
   const watcher = await fakeWatcher(t, 1000);
-  const blocks: number[] = [];
-  const client = new SharedWatcherMetrics(watcher.folder, undefined, (size) => (blocks.push(size), Buffer.allocUnsafeSlow(size)));
+  const { client, blocks } = countingClient(watcher.folder);
   watcher.hold();
   const a = client.get(5000);
   const b = client.get(5000);
@@ -117,8 +123,7 @@ test('overlapping scrapes share one request, and its block comes back only when 
 test('no watcher listening: undefined within the budget, and the block is kept for the next request', async (t) => {
   const folder = await mkdtemp(path.join(os.tmpdir(), 'deadpool-metrics-client-'));
   t.teardown(() => rm(folder, { recursive: true, force: true }));
-  const blocks: number[] = [];
-  const client = new SharedWatcherMetrics(folder, undefined, (size) => (blocks.push(size), Buffer.allocUnsafeSlow(size)));
+  const { client, blocks } = countingClient(folder);
   t.is(await client.get(1000), undefined);
   t.is(await client.get(1000), undefined);
   t.is(blocks.length, 1);
