@@ -35,6 +35,8 @@ const READS = Buffer.allocUnsafeSlow(64 * 1024);
 
 /** The smallest block an answer is gathered in: 1,000 probes answer about 300 KB. */
 const MIN_BLOCK = 256 * 1024;
+/** The biggest block kept for the next answer (10,000 probes answer 3.5 MB): one grown by a runaway answer is dropped. */
+const MAX_KEPT_BLOCK = 8 * 1024 * 1024;
 
 /**
  * The watcher's metrics (metricsProtocol.ts) gathered into `block` (or a bigger one from `allocate`
@@ -172,6 +174,6 @@ export class SharedWatcherMetrics {
     if (loan.holders > 0 || loan.settled === undefined || loan.spoiled) return;
     const { block } = loan.settled;
     loan.settled = undefined;
-    if (this.#spare === undefined || this.#spare.length < block.length) this.#spare = block;
+    if (block.length <= MAX_KEPT_BLOCK && (this.#spare === undefined || this.#spare.length < block.length)) this.#spare = block;
   }
 }

@@ -128,3 +128,13 @@ test('no watcher listening: undefined within the budget, and the block is kept f
   t.is(await client.get(1000), undefined);
   t.is(blocks.length, 1);
 });
+
+test('a block grown past 8 MB by an oversized answer is not kept', async (t) => {
+  const watcher = await fakeWatcher(t, 9 * 1024 * 1024);
+  const { client, blocks } = countingClient(watcher.folder);
+  (await nth(t, client, 1, 9 * 1024 * 1024)).release(true);
+  const made = blocks.length;
+  t.is(blocks.at(-1), 16 * 1024 * 1024);
+  (await nth(t, client, 2, 9 * 1024 * 1024)).release(true);
+  t.is(blocks[made], 256 * 1024, 'the next answer starts again from a small block');
+});
