@@ -127,8 +127,9 @@ export function createApp(deps: AppDeps): Koa {
     const timeoutS = Number.parseFloat(ctx.get('X-Prometheus-Scrape-Timeout-Seconds'));
     const budgetMs = Number.isFinite(timeoutS) && timeoutS > 0 ? Math.min(WATCHER_METRICS_WAIT_MS, Math.max(100, timeoutS * 1000 - 250)) : WATCHER_METRICS_WAIT_MS;
     const [watcher, processText] = await Promise.all([deps.watcherMetrics?.(budgetMs), processMetrics()]);
-    // The watcher's bytes are lent until the answer has gone out (or was cut).
-    if (watcher) ctx.res.once('close', () => watcher.release(ctx.res.writableFinished));
+    // The watcher's bytes are lent until the answer has gone out (or was cut, maybe while we waited for them).
+    if (watcher && ctx.res.closed) watcher.release(false);
+    else if (watcher) ctx.res.once('close', () => watcher.release(ctx.res.writableFinished));
     const up = `# HELP deadpool_watcher_metrics_up 1 when this scrape has the watcher's metrics (checks, durations, drift), else 0.\n# TYPE deadpool_watcher_metrics_up gauge\ndeadpool_watcher_metrics_up ${watcher === undefined ? 0 : 1}\n`;
     const own = renderMetrics(verdicts, deps.getModel(), deps.getFreshness());
     const merged = mergeExpositions([own.text, up, requests.text(), processText, watcher?.shared ?? '']);
