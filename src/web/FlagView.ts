@@ -1,4 +1,4 @@
-import { watch, type FSWatcher } from 'chokidar';
+import { watch, type FSWatcher } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { flagFileName, probeOfFlag } from '../flag-store/flagFormat.ts';
@@ -20,23 +20,18 @@ export interface FlagViewState {
 export interface FlagViewOptions {
   folder: string;
   logger?: Logger;
-  /** For network file systems, where inotify sees no remote writes. Costs latency (`pollIntervalMs`). */
-  usePolling?: boolean;
-  pollIntervalMs?: number;
-  /** Period of the full rescan that repairs whatever events were lost. */
+  /** Period of the full rescan that repairs whatever events were lost (and sees what no watch can: a network file system's remote writes). */
   reconcileMs?: number;
 }
 
 export type FlagViewListener = (state: FlagViewState) => void;
 
 /**
- * After a burst of events, one rescan this long after the first of them. Longer than chokidar's own
- * de-duplication windows (50 ms for `change`, 100 ms for `unlink`), which silently drop a second
- * event on the same name inside the window: a flag removed, re-created and removed again within
- * 100 ms would otherwise stay in the view until the periodic reconcile.
+ * After a burst of events, one rescan this long after the first of them: inotify's queue can
+ * overflow, and a name's events can come while an earlier read of it is still in flight.
  */
 const SETTLE_MS = 150;
-/** While the folder is missing, how often to look for it: chokidar cannot see it come back if its parent is missing too. */
+/** While the folder is missing (or cannot be watched), how often to look for it: a watch cannot see it come back. */
 const MISSING_POLL_MS = 250;
 
 interface ReadResult {
@@ -47,12 +42,18 @@ interface ReadResult {
 }
 
 /**
- * The responder's in-memory copy of the flag folder: chokidar events make it fast (a flag written
- * shows up in a few ms), rescans make it right. Events are only hints — every one of them makes us
- * re-read the file it names, and what the file system says wins — because events can be lost
- * (chokidar throttles, inotify queue overflow, a folder deleted and re-created under the watch,
- * polling on NFS). Hence a settle rescan after each burst and a full reconcile every few seconds:
- * a DC must never keep answering from a stale view, which is how the original reported OK forever.
+ * The responder's in-memory copy of the flag folder: an inotify watch (`fs.watch`) makes it fast
+ * (a flag written shows up in a few ms), rescans make it right. Events are only hints — every one
+ * of them makes us re-read the file it names, and what the file system says wins — because events
+ * can be lost (inotify queue overflow, a folder deleted and re-created under the watch, a network
+ * file system's remote writes). Hence a settle rescan after each burst and a full reconcile every
+ * few seconds: a DC must never keep answering from a stale view, which is how the original
+ * reported OK forever.
+ *
+ * Not chokidar (it fed this view until session 8): it re-lists the whole folder on every event in
+ * it, and the watcher renames its state file into this folder twice a second. With 1,000 probes
+ * that was a readdir, a stat per entry and a stream of objects twice a second on the responder's
+ * event loop, for names this view ignores (BENCHMARKS.md, "Session 8").
  */
 export class FlagView {
   readonly folder: string;
@@ -60,16 +61,16 @@ export class FlagView {
   readonly ready: Promise<void>;
 
   readonly #logger: Logger;
-  readonly #usePolling: boolean;
-  readonly #pollIntervalMs: number;
   #state: FlagViewState;
   readonly #listeners = new Set<FlagViewListener>();
 
   #watcher: FSWatcher | undefined;
-  /** dev:ino of the folder chokidar was started on; undefined when it started with the folder missing. */
+  /** dev:ino of the folder the watch was made on; undefined when there is none (the folder was missing). */
   #watchedId: string | undefined;
-  /** The folder failed since chokidar was started: its watch may be dead even if the folder is back. */
+  /** The folder failed since the watch was made: it may be dead even if the folder is back. */
   #watcherStale = false;
+  /** A failure to watch was logged and no watch has worked since. */
+  #watchWarned = false;
   #restartChain: Promise<void> = Promise.resolve();
   #restartQueued = false;
 
@@ -92,6 +93,7 @@ export class FlagView {
   readonly #reconcileTimer: NodeJS.Timeout;
   readonly #reconcileMs: number;
   #lastScanAt = 0;
+  #scanCount = 0;
   #closed = false;
   readonly #closedSignal: Promise<void>;
   #signalClosed: () => void = () => undefined;
@@ -99,8 +101,6 @@ export class FlagView {
   constructor(options: FlagViewOptions) {
     this.folder = path.resolve(options.folder);
     this.#logger = (options.logger ?? silentLogger).child({ component: 'flag-view' });
-    this.#usePolling = options.usePolling ?? false;
-    this.#pollIntervalMs = options.pollIntervalMs ?? 1000;
     this.#state = { folder: this.folder, folderOk: false, folderProblem: 'not scanned yet', flags: new Map() };
     this.#closedSignal = new Promise((resolve) => (this.#signalClosed = resolve));
     this.#reconcileMs = options.reconcileMs ?? 2000;
@@ -114,6 +114,11 @@ export class FlagView {
 
   get state(): FlagViewState {
     return this.#state;
+  }
+
+  /** Full scans of the folder so far (each lists it and reads every flag): for tests and diagnostics. */
+  get scans(): number {
+    return this.#scanCount;
   }
 
   /**
@@ -138,47 +143,50 @@ export class FlagView {
     clearInterval(this.#reconcileTimer);
     clearTimeout(this.#settleTimer);
     this.#listeners.clear();
-    await this.#watcher?.close();
+    this.#watcher?.close();
     await this.#restartChain;
     await this.#scanLoop;
   }
 
   async #startWatcher(): Promise<void> {
-    const old = this.#watcher;
+    this.#watcher?.close();
     this.#watcher = undefined;
-    await old?.close();
     const id = await folderId(this.folder).catch(() => undefined);
     if (this.#closed) return;
     this.#watchedId = id;
     this.#watcherStale = false;
-    const watcher = watch(this.folder, {
-      depth: 0,
-      // Our own scan after 'ready' reads everything; chokidar's initial adds would only repeat it.
-      ignoreInitial: true,
-      // Any event makes us re-read the named file, so merging unlink+add buys nothing, and `atomic`
-      // would hold back every unlink for 100 ms. Temp files start with "." and are ignored below.
-      atomic: false,
-      // Flags are renamed into place complete; waiting for the size to settle would only add latency.
-      awaitWriteFinish: false,
-      usePolling: this.#usePolling,
-      interval: this.#pollIntervalMs,
-      ignored: (file, stats) =>
-        file !== this.folder &&
-        path.dirname(file) === this.folder && // ancestors: chokidar watches them while the folder is missing
-        (probeOfFlag(path.basename(file)) === undefined || stats?.isDirectory() === true),
-    });
+    // A missing folder cannot be watched: the reconcile timer looks for it every MISSING_POLL_MS.
+    if (id === undefined) return;
+    let watcher: FSWatcher;
+    try {
+      watcher = watch(this.folder, { persistent: false }, (_event, name) => this.#onEvent(name === null ? undefined : String(name)));
+    } catch (error) {
+      this.#watchFailed(error);
+      return;
+    }
     this.#watcher = watcher;
-    watcher.on('all', (event, file) => this.#onEvent(event, file));
-    watcher.on('raw', (_event, evPath, details) => this.#onRaw(String(evPath), details));
+    this.#watchWarned = false;
     watcher.on('error', (error) => {
-      this.#logger.warning(`watching the flag folder failed: ${errorText(error)}`, { folder: this.folder });
+      watcher.close();
+      if (this.#watcher !== watcher) return;
+      this.#watcher = undefined;
+      this.#watchFailed(error);
       void this.#requestScan();
     });
-    const ready = new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
-    await Promise.race([ready, this.#closedSignal]);
   }
 
-  /** Replaces the chokidar watcher (after the folder vanished or was replaced); queued, never overlapping. */
+  /**
+   * No watch (no inotify watches left, the folder gone meanwhile): the view lives on its scans
+   * until a later one makes a watch again. Said once per spell, not at every attempt.
+   */
+  #watchFailed(error: unknown): void {
+    this.#watchedId = undefined;
+    if (this.#watchWarned) return;
+    this.#watchWarned = true;
+    this.#logger.warning(`watching the flag folder failed, rescanning every ${this.#reconcileMs} ms instead: ${errorText(error)}`, { folder: this.folder });
+  }
+
+  /** Replaces the watch (after the folder vanished or was replaced); queued, never overlapping. */
   #restartWatcher(): void {
     if (this.#restartQueued || this.#closed) return;
     this.#restartQueued = true;
@@ -186,32 +194,20 @@ export class FlagView {
       .then(async () => {
         this.#restartQueued = false;
         await this.#startWatcher();
-        await this.#requestScan();
+        // Without a watch, no scan now: the reconcile timer's next one tries again (a scan at once
+        // would ask for a watch at once, in a loop, while inotify is out of watches).
+        if (this.#watcher !== undefined) await this.#requestScan();
       })
       .catch((error: unknown) => this.#logger.error(`restarting the flag folder watch failed: ${errorText(error)}`));
   }
 
-  #onEvent(event: string, file: string): void {
-    if (event === 'addDir' || event === 'unlinkDir') {
-      void this.#requestScan();
-      return;
-    }
-    if (path.dirname(file) === this.folder) this.#hint(path.basename(file));
-  }
-
   /**
-   * fs.watch's own events, before chokidar de-duplicates them (it drops a second unlink of the same
-   * name within 100 ms): the file name is all we need to re-read. They also say what chokidar does
-   * not report: the watched folder's own deletion (its name on its own watch) and anything on an
-   * ancestor's watch, which is where chokidar waits while the folder is missing.
+   * A name in the folder changed, or (no name) something did. The folder's own deletion comes as
+   * its own name: then only a scan can tell what is left.
    */
-  #onRaw(evPath: string, details: unknown): void {
-    const watched = (details as { watchedPath?: unknown } | undefined)?.watchedPath;
-    if (typeof watched !== 'string') return; // polling mode: its events arrive through 'all'
-    const resolved = path.resolve(watched);
-    if (resolved === this.folder && evPath === path.basename(this.folder)) void this.#requestScan();
-    else if (resolved === this.folder || path.dirname(resolved) === this.folder) this.#hint(path.basename(evPath));
-    else void this.#requestScan();
+  #onEvent(name: string | undefined): void {
+    if (name === undefined || name === path.basename(this.folder)) void this.#requestScan();
+    else this.#hint(name);
   }
 
   /** Something happened to this name: re-read it now, and rescan once the burst is over. */
@@ -245,6 +241,7 @@ export class FlagView {
 
   async #scan(): Promise<void> {
     this.#lastScanAt = performance.now();
+    this.#scanCount++;
     let id: string;
     let entries;
     try {
@@ -255,8 +252,8 @@ export class FlagView {
       return;
     }
     if (this.#closed) return;
-    // A watch on a folder that was replaced, or that failed meanwhile, or on an ancestor while the
-    // folder was missing, may see nothing: start a fresh one.
+    // A watch on a folder that was replaced, or that failed meanwhile, or none at all because the
+    // folder was missing, sees nothing: start a fresh one.
     if (id !== this.#watchedId || this.#watcherStale) this.#restartWatcher();
     const names = new Set(this.#state.flags.keys());
     for (const entry of entries) {
@@ -270,8 +267,11 @@ export class FlagView {
 
   #folderFailed(problem: string): void {
     this.#watcherStale = true;
-    // Restarted once per failure, not per scan: a fresh chokidar watches the parent for the folder's return.
-    if (this.#state.folderOk) this.#restartWatcher();
+    // The old watch is on a folder that is gone or unusable; the scan that sees it back makes a new one.
+    if (this.#state.folderOk) {
+      this.#watcher?.close();
+      this.#watcher = undefined;
+    }
     if (this.#closed || (!this.#state.folderOk && this.#state.folderProblem === problem)) return;
     this.#epoch++;
     this.#logger.warning(`flag folder unusable: ${problem}`, { folder: this.folder });
