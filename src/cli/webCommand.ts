@@ -3,7 +3,7 @@ import { startAgent } from '../agent/startAgent.ts';
 import type { AgentServer } from '../agent/startAgentServer.ts';
 import { systemClock } from '../clock/Clock.ts';
 import { LiveConfig } from '../config/LiveConfig.ts';
-import { readConfig } from '../config/readConfig.ts';
+import { readConfigInWorker } from '../config/readConfigInWorker.ts';
 import { restartNeeded } from '../config/restartNeeded.ts';
 import { createProcessLogger } from '../log/createProcessLogger.ts';
 import { AuthFailureReport } from '../web/AuthFailureReport.ts';
@@ -39,7 +39,7 @@ export async function webCommand(configFile: string, io: CommandIO): Promise<Exi
   // From systemd, or from `deadpool run` handing its own on; taken out of io.env at once.
   const sockets = takeInheritedSockets(io.env, { pid: process.pid, supervisorPid: supervisorPid(io.env, process.ppid) });
   const systemd = takeNotifySettings(io.env, process.pid);
-  const first = await readConfig(configFile);
+  const first = await readConfigInWorker(configFile);
   const { config } = first;
   const { logger: log, close } = createProcessLogger(config.Generic.log, 'web', { write: io.out, dc: config.WEB.name });
   for (const warning of sockets.warnings) log.warning(warning);
@@ -68,7 +68,7 @@ export async function webCommand(configFile: string, io: CommandIO): Promise<Exi
     log,
     signals: io.signals,
     // Probe modules are the watcher's business: a module option it refuses shows as that probe not checked.
-    load: (current) => readConfig(current.file),
+    load: (current) => readConfigInWorker(current.file),
     // The services folder's scripts are probes the responder must expect: it lists them itself.
     scriptFolders: config.WatchMan.services_folder === undefined ? [] : [config.WatchMan.services_folder],
     apply: async (next, previous) => {

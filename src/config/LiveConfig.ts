@@ -1,8 +1,8 @@
 import { watch, type FSWatcher } from 'chokidar';
 import type { Logger } from '../log/Logger.ts';
 import { ConfigError } from './ConfigError.ts';
-import { modulesStamp, scriptsStamp } from './folderStamps.ts';
-import { fileStamp, type ConfigFile } from './readConfig.ts';
+import { fileStamp, modulesStamp, scriptsStamp } from './folderStamps.ts';
+import type { ConfigFile } from './readConfig.ts';
 
 export interface HangupSource {
   on(event: 'SIGHUP', listener: () => void): unknown;

@@ -25,3 +25,9 @@ export async function scriptsStamp(folders: readonly string[]): Promise<string> 
   }
   return parts.join('\n');
 }
+
+/** mtime and size of `file`, or '' when it cannot be stat'ed. */
+export async function fileStamp(file: string): Promise<string> {
+  const info = await stat(file).catch(() => undefined);
+  return info ? `${info.mtimeMs}:${info.size}` : '';
+}

@@ -1,10 +1,10 @@
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { load, YAMLException } from 'js-yaml';
 import { ConfigError } from './ConfigError.ts';
 import { expectation, formatIssues } from '../probe-api/zodIssues.ts';
 import { configSchema, type Config } from './schema.ts';
-import { scriptsStamp } from './folderStamps.ts';
+import { fileStamp, scriptsStamp } from './folderStamps.ts';
 import { modelProblems } from './modelProblems.ts';
 import { listServices, type ServiceScript } from './servicesFolder.ts';
 
@@ -26,12 +26,6 @@ export interface ConfigFile {
   services: ServiceScript[];
   /** Scripts of the services folder that are skipped, and why. */
   serviceWarnings: string[];
-}
-
-/** mtime and size of `file`, or '' when it cannot be stat'ed. */
-export async function fileStamp(file: string): Promise<string> {
-  const info = await stat(file).catch(() => undefined);
-  return info ? `${info.mtimeMs}:${info.size}` : '';
 }
 
 export function labelFor(file: string, cwd = process.cwd()): string {

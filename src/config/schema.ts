@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_CATEGORY, SAFE_NAME } from './names.ts';
 import { LEVELS, type Level } from '../log/Logger.ts';
 import { BOOLEAN_EXPECTED, MAX_PERIOD_S, MAX_TIMEOUT_S, MIN_PERIOD_S, MIN_TIMEOUT_S } from '../probe-api/bounds.ts';
 import { secret } from '../probe-api/secret.ts';
@@ -9,8 +10,7 @@ import { secret } from '../probe-api/secret.ts';
  * keys DeadPool adds are snake_case. Error texts here are the "expected …" half of a config error.
  */
 
-/** Probe and module names become file names (`<name>.dead`, `<module>.ts`): nothing that can escape a folder. */
-export const SAFE_NAME = /^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,199}$/;
+export { SAFE_NAME };
 const SAFE_NAME_TEXT = 'a name of letters, digits, "_", "." or "-", not starting with "."';
 
 /** Seconds between `min` and `max`; the message names both bounds, so `1e12` and `0.001` say what is allowed. */
@@ -66,8 +66,7 @@ export const categorySchema = z.strictObject({
   sticky: boolean.default(false),
 });
 
-/** Every probe is in this category unless it names others; it needs no entry under `categories`. */
-export const DEFAULT_CATEGORY = 'default';
+export { DEFAULT_CATEGORY };
 
 export const webSchema = z.strictObject({
   port: port.default(9001),

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { isArrayOf, isNumber, isObject, isObjectOf, isString } from './jsonShape.ts';
 
 /**
  * The watcher's heartbeat, in the flag folder next to the flags (its name starts with "." so it is
@@ -46,61 +46,74 @@ export const CHECK_FIELDS = 3;
 /** In place of the first number: the probe has no result yet. */
 const NO_CHECK = -1;
 
-const failingSchema = z.object({
+export interface FailingProbe {
   /** pending: no result yet; down: failed `fall` times in a row; overdue: no fresh result. */
-  state: z.enum(['pending', 'down', 'overdue']),
+  state: 'pending' | 'down' | 'overdue';
   /** What the responder shows when it cannot see the probe's flag (or there is none: pending, overdue). */
-  reason: z.string(),
-});
+  reason: string;
+}
 
-/**
- * An array of `type`, checked by a plain loop: the file holds tens of thousands of names and
- * numbers, and zod's arrays took several times as long (40,000 numbers: 4.9 ms against 0.8 on the
- * loaded project machine) on the responder's event loop, at every write.
- */
-const arrayOf = <T extends 'string' | 'number'>(type: T) =>
-  z.custom<(T extends 'string' ? string : number)[]>((value) => {
-    if (!Array.isArray(value)) return false;
-    for (const item of value) if (typeof item !== type) return false;
-    return true;
-  }, `expected an array of ${type}s`);
-
-const fileSchema = z.object({
-  version: z.literal(STATE_VERSION),
-  pid: z.number(),
+/** As the watcher writes it. */
+export interface WatcherStateFile {
+  version: typeof STATE_VERSION;
+  pid: number;
   /** Epoch ms of this write. */
-  written_at: z.number(),
+  written_at: number;
   /** How often the watcher rewrites the file, in ms. */
-  heartbeat_ms: z.number().positive(),
+  heartbeat_ms: number;
   /**
    * The smallest `period + timeout` of the running probes, in ms: a watcher silent for longer than
    * that (plus stale_grace) may have missed any probe's deadline. Absent when no probe runs.
    */
-  min_deadline_ms: z.number().positive().optional(),
+  min_deadline_ms?: number | undefined;
   /** Every probe the watcher runs (a Set once parsed). */
-  running: arrayOf('string'),
+  running: string[];
   /** The running probes that count as failing; every other running probe is up with a fresh result. */
-  failing: z.record(z.string(), failingSchema),
+  failing: Record<string, FailingProbe>;
   /**
    * The last check of each probe of `running`, in its order, CHECK_FIELDS numbers each: ms from the
    * check's end to `written_at` (-1: no result yet), its duration in ms, and whole seconds from the
    * last change of the probe's up/down state to `written_at`.
    */
-  checks: arrayOf('number'),
+  checks: number[];
   /**
    * The probes whose last check failed, with its reason; "" when that is the probe's reason in
    * `failing` already (a down probe's usual case), so an outage does not write every reason twice.
    */
-  failed_checks: z.record(z.string(), z.string()),
+  failed_checks: Record<string, string>;
   /** Cumulative histogram of schedule drift (see DriftHistogram): bucket counts and their total. */
-  drift: z.object({ counts: z.array(z.number()), total: z.number() }).optional(),
+  drift?: { counts: number[]; total: number } | undefined;
   /** The last edit of config.yaml was refused (first problems): the watcher runs its last good config. */
-  config_problems: z.array(z.string()).optional(),
-});
+  config_problems?: string[] | undefined;
+}
 
-/** As the watcher writes it. */
-export type WatcherStateFile = z.input<typeof fileSchema>;
-export type FailingProbe = z.infer<typeof failingSchema>;
+const FAILING_STATES: ReadonlySet<unknown> = new Set(['pending', 'down', 'overdue']);
+
+const isFailingProbe = (value: unknown): value is FailingProbe => isObject(value) && FAILING_STATES.has(value.state) && isString(value.reason);
+
+/** The file's fields, each checked, nothing else kept; undefined when anything is not as written by this version. */
+function asStateFile(value: unknown): WatcherStateFile | undefined {
+  if (!isObject(value)) return undefined;
+  const { version, pid, written_at, heartbeat_ms, min_deadline_ms, running, failing, checks, failed_checks, drift, config_problems } = value;
+  if (version !== STATE_VERSION || !isNumber(pid) || !isNumber(written_at) || !isNumber(heartbeat_ms) || heartbeat_ms <= 0) return undefined;
+  if (min_deadline_ms !== undefined && !(isNumber(min_deadline_ms) && min_deadline_ms > 0)) return undefined;
+  if (!isArrayOf(running, 'string') || !isArrayOf(checks, 'number') || !isObjectOf(failing, isFailingProbe) || !isObjectOf(failed_checks, isString)) return undefined;
+  if (drift !== undefined && !(isObject(drift) && isArrayOf(drift.counts, 'number') && isNumber(drift.total))) return undefined;
+  if (config_problems !== undefined && !isArrayOf(config_problems, 'string')) return undefined;
+  return {
+    version,
+    pid,
+    written_at,
+    heartbeat_ms,
+    running,
+    failing,
+    checks,
+    failed_checks,
+    ...(min_deadline_ms === undefined ? {} : { min_deadline_ms }),
+    ...(drift === undefined ? {} : { drift: { counts: drift.counts as number[], total: drift.total as number } }),
+    ...(config_problems === undefined ? {} : { config_problems }),
+  };
+}
 
 /** As the responder reads it. */
 export interface WatcherState extends Omit<WatcherStateFile, 'running' | 'checks' | 'failed_checks'> {
@@ -153,7 +166,7 @@ export function encodeChecks(writtenAt: number, probes: Iterable<CheckSource>, f
   return { checks, failed_checks: failed };
 }
 
-type CheckPart = Pick<z.output<typeof fileSchema>, 'checks' | 'failed_checks' | 'written_at' | 'failing'>;
+type CheckPart = Pick<WatcherStateFile, 'checks' | 'failed_checks' | 'written_at' | 'failing'>;
 
 /** Each name's place in `running` (and so in `checks`), built once per set of names: the set is kept across heartbeats. */
 const places = new WeakMap<Set<string>, Map<string, number>>();
@@ -194,7 +207,7 @@ function decodeChecks(file: CheckPart, running: Set<string>): Map<string, ProbeC
   return result;
 }
 
-function fromFile(file: z.output<typeof fileSchema>, running: Set<string>): WatcherState {
+function fromFile(file: WatcherStateFile, running: Set<string>): WatcherState {
   const { running: _names, checks, failed_checks, ...rest } = file;
   // Keeps the numbers, not the file's array of names: a copy of every name per heartbeat, kept
   // until the next one, was promoted to the responder's old generation.
@@ -226,9 +239,8 @@ function sameNames(set: Set<string>, names: readonly string[]): boolean {
  */
 export function parseWatcherState(text: string, previous?: WatcherState): WatcherState | undefined {
   try {
-    const parsed = fileSchema.safeParse(JSON.parse(text));
-    if (!parsed.success) return undefined;
-    const file = parsed.data;
+    const file = asStateFile(JSON.parse(text));
+    if (file === undefined) return undefined;
     const running = previous && sameNames(previous.running, file.running) ? previous.running : new Set(file.running);
     // Checks that do not line up with the names would be put on the wrong probes.
     if (file.checks.length !== file.running.length * CHECK_FIELDS || running.size !== file.running.length) return undefined;

@@ -1,7 +1,7 @@
 import { constants } from 'node:fs';
 import { open, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { SAFE_NAME } from '../config/schema.ts';
+import { SAFE_NAME } from '../config/names.ts';
 import type { Mark, MarkKind, Marks } from './Mark.ts';
 import { DC_FILES, SUBFOLDERS } from './markFiles.ts';
 import { parseMark } from './markFormat.ts';

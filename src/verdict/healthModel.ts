@@ -1,4 +1,5 @@
-import { DEFAULT_CATEGORY, type Config } from '../config/schema.ts';
+import { DEFAULT_CATEGORY } from '../config/names.ts';
+import type { Config } from '../config/schema.ts';
 
 /** One enabled probe's place in the model, and the FT texts /__health shows for it. */
 export interface ProbeModel {

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { isArrayOf, isNumber, isObject, isString } from '../flag-store/jsonShape.ts';
 import type { ProbeCheck } from '../flag-store/watcherState.ts';
 import { MAX_TIMEOUT_S } from '../probe-api/bounds.ts';
 
@@ -40,35 +40,56 @@ export interface ForcedCheck extends ProbeCheck {
   down_reason?: string;
 }
 
-const requestSchema = z.object({ force: z.array(z.string()) });
+/** The watcher's first line: how long it will wait for the checks, and the names it does not run. */
+export interface ForceAnnouncement {
+  wait_ms: number;
+  unknown: string[];
+}
 
-const announcementSchema = z.object({ wait_ms: z.number().nonnegative(), unknown: z.array(z.string()) });
+/** A check's line: the probe and its ForcedCheck. */
+export interface ForceResultLine {
+  probe: string;
+  at: number;
+  duration_ms: number;
+  ok: boolean;
+  since: number;
+  reason: string;
+  state: ForcedState;
+  down_reason?: string | undefined;
+}
 
-const resultSchema = z.object({
-  probe: z.string(),
-  at: z.number(),
-  duration_ms: z.number(),
-  ok: z.boolean(),
-  since: z.number(),
-  reason: z.string(),
-  state: z.enum(['pending', 'up', 'down']),
-  down_reason: z.string().optional(),
-});
+const FORCED_STATES: ReadonlySet<unknown> = new Set<ForcedState>(['pending', 'up', 'down']);
 
-export type ForceAnnouncement = z.infer<typeof announcementSchema>;
-export type ForceResultLine = z.infer<typeof resultSchema>;
+/** Checked by hand, as the state file is (jsonShape.ts): the responder loads no zod. */
+function asAnnouncement(value: unknown): ForceAnnouncement | undefined {
+  if (!isObject(value) || !isNumber(value.wait_ms) || value.wait_ms < 0 || !isArrayOf(value.unknown, 'string')) return undefined;
+  return { wait_ms: value.wait_ms, unknown: value.unknown };
+}
 
-function parseLine<T>(schema: z.ZodType<T>, line: string): T | undefined {
+function asResult(value: unknown): ForceResultLine | undefined {
+  if (!isObject(value)) return undefined;
+  const { probe, at, duration_ms, ok, since, reason, state, down_reason } = value;
+  if (!isString(probe) || !isNumber(at) || !isNumber(duration_ms) || typeof ok !== 'boolean' || !isNumber(since) || !isString(reason)) return undefined;
+  if (!FORCED_STATES.has(state) || (down_reason !== undefined && !isString(down_reason))) return undefined;
+  return { probe, at, duration_ms, ok, since, reason, state: state as ForcedState, ...(down_reason === undefined ? {} : { down_reason }) };
+}
+
+function parseJson(line: string): unknown {
   try {
-    const parsed = schema.safeParse(JSON.parse(line));
-    return parsed.success ? parsed.data : undefined;
+    return JSON.parse(line);
   } catch {
     return undefined;
   }
 }
 
 /** The names a request asks for; undefined when the line is not a request. */
-export const parseForceRequest = (line: string): string[] | undefined => parseLine(requestSchema, line)?.force;
+export function parseForceRequest(line: string): string[] | undefined {
+  const value = parseJson(line);
+  return isObject(value) && isArrayOf(value.force, 'string') ? value.force : undefined;
+}
 
 /** A line of the watcher's answer; undefined when it is neither an announcement nor a result. */
-export const parseForceReply = (line: string): ForceAnnouncement | ForceResultLine | undefined => parseLine(announcementSchema, line) ?? parseLine(resultSchema, line);
+export function parseForceReply(line: string): ForceAnnouncement | ForceResultLine | undefined {
+  const value = parseJson(line);
+  return asAnnouncement(value) ?? asResult(value);
+}

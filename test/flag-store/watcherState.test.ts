@@ -71,6 +71,25 @@ test('a file this version does not understand is no state at all (the responder 
   t.is(parse({ ...good, checks: [0, 1, '2'] }), undefined, 'not numbers');
   t.is(parse({ ...good, running: ['p', 'p'], checks: [0, 1, 0, 0, 1, 0] }), undefined, 'a name twice');
   t.is(parseWatcherState('{"version": 3'), undefined, 'half a file');
+  t.is(parse({ ...good, heartbeat_ms: 0 }), undefined, 'no heartbeat period');
+  t.is(parse({ ...good, min_deadline_ms: -1 }), undefined, 'a negative deadline');
+  t.is(parse({ ...good, failing: { p: { state: 'sleepy', reason: 'x' } } }), undefined, 'an unknown failing state');
+  t.is(parse({ ...good, failing: { p: { state: 'down' } } }), undefined, 'a failing probe without a reason');
+  t.is(parse({ ...good, failing: [] }), undefined, 'failing as a list');
+  t.is(parse({ ...good, failed_checks: { p: 1 } }), undefined, 'a failed check without a reason');
+  t.is(parse({ ...good, drift: { counts: [1], total: '1' } }), undefined, 'a drift total that is not a number');
+  t.is(parse({ ...good, config_problems: [1] }), undefined, 'config problems that are not text');
+  t.is(parse([good]), undefined, 'a list');
+  t.is(parse(null), undefined, 'null');
+});
+
+test('what the file says is kept as written, and nothing else', (t) => {
+  const good = file([['p', { at: WRITTEN_AT, duration_ms: 1, ok: true, since: WRITTEN_AT }]], {}, { min_deadline_ms: 2500, drift: { counts: [3, 1], total: 4 }, config_problems: ['config.yaml: WEB.port: expected a number'] });
+  const state = parse({ ...good, surprise: 'x' })!;
+  t.is(state.min_deadline_ms, 2500);
+  t.deepEqual(state.drift, { counts: [3, 1], total: 4 });
+  t.deepEqual(state.config_problems, ['config.yaml: WEB.port: expected a number']);
+  t.false('surprise' in state, 'a key this version does not write is dropped');
 });
 
 test('at 10,000 probes checked for a day the file stays near 14 bytes of checks per probe', (t) => {
