@@ -16,8 +16,15 @@ export const SERVER_LIMITS = {
   socketTimeout: 30_000,
   maxHeadersCount: 64,
   maxHeaderSize: 16 * 1024,
-  /** Recycle sockets now and then, so one client cannot pin one forever. */
-  maxRequestsPerSocket: 1000,
+  /**
+   * No limit (Node's default): a kept-alive socket serves as many requests as its client sends.
+   * It was 1,000, which under a flood closed and re-opened some 30 sockets a second, each one's
+   * objects promoted to the old generation and thrown away (about 0.25 MB/s of it, no full GC for
+   * a minute), for about 2.5 % of the CPU per answer (BENCHMARKS.md, "Session 8"). Recycling
+   * protects nothing here: there is no pool of sockets to pin, idle ones close after
+   * keepAliveTimeout, and a client that reconnects costs more, not less.
+   */
+  maxRequestsPerSocket: 0,
 } as const;
 
 export interface StartServerOptions {

@@ -34,6 +34,27 @@ test('listens on host:port (0 = any free port) with the limits set, and answers'
   t.is(answer.status, 200);
 });
 
+test('a kept-alive connection is never closed for having served many requests (no reconnect churn under a flood)', async (t) => {
+  const running = await startServer(app(), { host: '127.0.0.1', port: 0 });
+  t.teardown(() => running.close());
+  let connections = 0;
+  running.server.on('connection', () => connections++);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  t.teardown(() => agent.destroy());
+  const closedByServer: string[] = [];
+  for (let i = 0; i < 1100; i++) {
+    const headers = await new Promise<http.IncomingHttpHeaders>((resolve, reject) => {
+      http.get({ host: '127.0.0.1', port: running.address.port, path: '/', agent }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.headers));
+      }).on('error', reject);
+    });
+    if (headers.connection === 'close') closedByServer.push(String(i));
+  }
+  t.deepEqual(closedByServer, []);
+  t.is(connections, 1, '1,100 requests on one socket');
+});
+
 test('a port in use: the error names host and port', async (t) => {
   const first = await startServer(app(), { host: '127.0.0.1', port: 0 });
   t.teardown(() => first.close());
