@@ -52,7 +52,9 @@ probes:
   const first = await readLine(agentPort);
   t.regex(first, /^(up ready 70%|down ready #.+)\n$/, output);
   await waitFor(async () => (await readLine(agentPort)) === 'up ready 70%\n', STARTUP_MS, () => `the agent to say up: ${output}`);
-  t.regex(output, new RegExp(`HAProxy agent answering on 127\\.0\\.0\\.1:${agentPort} \\(the socket passed by systemd, fd \\d\\) for the base URL, weight 70%`));
+  // The line is logged once the responder's config watch is up, which can be a moment after the agent first answers.
+  const said = new RegExp(`HAProxy agent answering on 127\\.0\\.0\\.1:${agentPort} \\(the socket passed by systemd, fd \\d\\) for the base URL, weight 70%`);
+  await waitFor(() => said.test(output), STARTUP_MS, () => `the responder to say where the agent answers: ${output}`);
   t.is(await readLine(configuredAgent), '', 'Agent.port is not bound when systemd passes the socket');
   backend.setHealthy(false);
   await waitFor(async () => /^down ready #elastic: /.test(await readLine(agentPort)), STARTUP_MS, () => `the agent to say down: ${output}`);
