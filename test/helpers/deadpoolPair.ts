@@ -71,6 +71,12 @@ ${probes}`,
   const web = options.supervised ? undefined : start('web');
   const watcher = options.supervised || options.watcher === false ? undefined : start('watcher');
   const origin = `http://127.0.0.1:${port}`;
-  await waitFor(async () => (await ask(origin, TOKEN)).status !== 0, STARTUP_MS, 'the responder to listen');
+  // Says what the responder's process said, so a start that fails (a port taken meanwhile, a bad config) is not a bare timeout.
+  const front = run ?? web!;
+  const said = (): string => {
+    const state = front.child.exitCode ?? front.child.signalCode;
+    return `the responder to listen (its process ${state === null ? 'still runs' : `exited: ${state}`}; its output, last 2,000 characters: ${(front.stdout + front.stderr).slice(-2000)})`;
+  };
+  await waitFor(async () => (await ask(origin, TOKEN)).status !== 0, STARTUP_MS, said);
   return { dir, folder: path.join(dir, 'flags'), config, origin, web, watcher, run, user, writeConfig, start, ask: (urlPath = '/') => ask(origin, TOKEN, urlPath) };
 }
