@@ -95,14 +95,11 @@ export class FlagView {
   #lastScanAt = 0;
   #scanCount = 0;
   #closed = false;
-  readonly #closedSignal: Promise<void>;
-  #signalClosed: () => void = () => undefined;
 
   constructor(options: FlagViewOptions) {
     this.folder = path.resolve(options.folder);
     this.#logger = (options.logger ?? silentLogger).child({ component: 'flag-view' });
     this.#state = { folder: this.folder, folderOk: false, folderProblem: 'not scanned yet', flags: new Map() };
-    this.#closedSignal = new Promise((resolve) => (this.#signalClosed = resolve));
     this.#reconcileMs = options.reconcileMs ?? 2000;
     this.ready = this.#startWatcher().then(() => this.#requestScan());
     // Ticks often but scans only when due: every reconcileMs, or every tick while the folder is missing.
@@ -139,7 +136,6 @@ export class FlagView {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    this.#signalClosed();
     clearInterval(this.#reconcileTimer);
     clearTimeout(this.#settleTimer);
     this.#listeners.clear();
