@@ -66,9 +66,11 @@ export async function watcherCommand(configFile: string, io: CommandIO): Promise
     flags,
     log,
     staleGraceMs: () => staleGraceMs,
-    // A probe going down may fail a sticky category or turn a verdict: looked at once, not at the next periodic look.
-    onCheck: (event) => {
-      metrics.record(event);
+    onCheck: (event) => metrics.record(event),
+    // A probe going down may fail a sticky category or turn a verdict: looked at once, not at the
+    // next periodic look. Announced as the state changes, so the probe's event goes out before the
+    // verdict's change it causes.
+    onChange: (event) => {
       if (!event.transition) return;
       void sticky?.check();
       void verdicts?.check(event.at);

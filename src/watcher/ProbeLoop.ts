@@ -5,6 +5,7 @@ import type { CheckSource, ProbeCheck } from '../flag-store/watcherState.ts';
 import type { Logger } from '../log/Logger.ts';
 import type { ForcedCheck } from '../watcher-link/forceProtocol.ts';
 import type { Clock } from '../clock/Clock.ts';
+import type { CheckResult } from '../probe-api/types.ts';
 import { phaseOffset } from './phaseOffset.ts';
 import { runCheck, type CheckRun } from './runCheck.ts';
 import { Thresholds, type ProbeState, type Transition } from './Thresholds.ts';
@@ -34,7 +35,14 @@ export interface ProbeLoopDeps {
   flags: FlagStore;
   log: Logger;
   clock: Clock;
+  /** Each recorded check, once its flag was written or removed. */
   onCheck?: (event: CheckEvent) => void;
+  /**
+   * A change of up/down state, in the same tick as it happens (before the flag is written): what
+   * reads the state (the verdict's periodic look) cannot see the change before it is announced, so
+   * a notifier never hears of a verdict before the probe change that caused it.
+   */
+  onChange?: (event: CheckEvent) => void;
   /** A flag could not be written because the folder is gone or is not a folder any more. */
   onFolderTrouble?: () => void;
   /** Any other failed write of a flag (a read-only folder, a full disk): reported, not logged per check. */
@@ -269,15 +277,20 @@ export class ProbeLoop implements CheckSource {
       });
     }
     if (transition) this.#logTransition(transition, result.reason);
+    const { onCheck, onChange } = this.#deps;
+    const event = onCheck || (transition && onChange) ? this.#event(result, run.durationMs, driftMs, transition, forced) : undefined;
+    if (event?.transition) onChange?.(event);
     await this.#syncFlag(transition);
-    if (this.#deps.onCheck) {
-      // Optional fields set, not spread: a spread makes two more objects per check.
-      const event: CheckEvent = { probe: this.spec.name, ok: result.ok, reason: result.reason, state: this.state, durationMs: run.durationMs, driftMs, at: clock.now() };
-      if (transition) event.transition = transition;
-      if (forced) event.forced = true;
-      this.#deps.onCheck(event);
-    }
+    if (event) onCheck?.(event);
     return run;
+  }
+
+  #event(result: CheckResult, durationMs: number, driftMs: number, transition: Transition | undefined, forced: boolean): CheckEvent {
+    // Optional fields set, not spread: a spread makes two more objects per check.
+    const event: CheckEvent = { probe: this.spec.name, ok: result.ok, reason: result.reason, state: this.state, durationMs, driftMs, at: this.#deps.clock.now() };
+    if (transition) event.transition = transition;
+    if (forced) event.forced = true;
+    return event;
   }
 
   async #awaitSettled(settled: Promise<void>): Promise<void> {

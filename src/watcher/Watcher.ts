@@ -17,6 +17,8 @@ export interface WatcherDeps {
   log: Logger;
   clock?: Clock;
   onCheck?: (event: CheckEvent) => void;
+  /** A probe's change of state, announced as it happens (see ProbeLoopDeps.onChange). */
+  onChange?: (event: CheckEvent) => void;
   /**
    * How often the folder is checked (recreated with every flag if gone) and the state file
    * rewritten: the responder's freshness rule relies on this heartbeat.
@@ -49,7 +51,7 @@ const MAX_PUBLISHED_PROBLEMS = 3;
 
 /** Runs one ProbeLoop per enabled probe and keeps the flag folder in line with them. */
 export class Watcher {
-  readonly #deps: Required<Omit<WatcherDeps, 'onLockLost' | 'writeTroubleEveryMs'>> & Pick<WatcherDeps, 'onLockLost'> & ProbeLoopDeps;
+  readonly #deps: Required<Omit<WatcherDeps, 'onLockLost' | 'writeTroubleEveryMs' | 'onChange'>> & Pick<WatcherDeps, 'onLockLost' | 'onChange'> & ProbeLoopDeps;
   /** The flag folder's lock, held by this watcher: kept in the folder, checked every heartbeat. */
   #lock: FolderLock | undefined;
   readonly #writeTrouble: WriteTrouble;

@@ -2,6 +2,10 @@
  * Polls `condition` until it returns a truthy value or `timeoutMs` passes: a bounded wait for an
  * event, instead of a sleep that guesses how long the event takes. `what` may be a function, read
  * only on timeout, so that the message can say what was seen last.
+ *
+ * An attempt that never settles (a DevTools call to a page stuck mid-reload, a socket nobody
+ * answers) is bounded too: at the deadline the wait fails with its message instead of hanging
+ * until the test's own timeout, which names no step.
  */
 export async function waitFor<T>(
   condition: () => T | Promise<T>,
@@ -9,11 +13,28 @@ export async function waitFor<T>(
   what: string | (() => string) = 'condition',
 ): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
+  const fail = (why: string) => new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'function' ? what() : what}${why}`);
   for (;;) {
-    const value = await condition();
+    const value = await beforeDeadline(condition(), deadline);
+    if (value === PENDING) throw fail(' (its last attempt never returned)');
     if (value) return value as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'function' ? what() : what}`);
+    if (Date.now() > deadline) throw fail('');
     await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+const PENDING = Symbol('pending');
+
+async function beforeDeadline<T>(attempt: T | Promise<T>, deadline: number): Promise<T | typeof PENDING> {
+  if (!(attempt instanceof Promise)) return attempt;
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<typeof PENDING>((resolve) => {
+    timer = setTimeout(() => resolve(PENDING), Math.max(deadline - Date.now(), 0) + 50);
+  });
+  try {
+    return await Promise.race([attempt, expired]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

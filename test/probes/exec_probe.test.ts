@@ -12,6 +12,7 @@ import type { CheckResult, RawCriterion } from '../../src/probe-api/types.ts';
 import { execClient } from '../../src/probe-kit/execClient.ts';
 import { aliveInGroup, processes, zombiesOf, type Proc } from '../helpers/processes.ts';
 import { waitFor } from '../helpers/waitFor.ts';
+import { referenceTimer } from '../helpers/referenceTimer.ts';
 
 /**
  * Real commands (sh, sleep, scripts written to a temp folder), no mocks. What happens to processes
@@ -319,11 +320,13 @@ test.serial('the module keeps its own deadline when no signal comes, and leaves 
   const timers = (): number => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
   const signal = new AbortController().signal;
   const before = timers();
+  const late = referenceTimer(300);
   const started = performance.now();
   const result = await execProbe.check({ probe: 'test', options: opts, signal, timeoutMs: 300, log: silentLogger });
   const elapsedMs = performance.now() - started;
+  const lateMs = await late();
   t.deepEqual(result, { ok: false, reason: 'timeout after 0.3 s' });
-  t.true(elapsedMs >= 290 && elapsedMs < 300 + MARGIN_MS, `ended after ${Math.round(elapsedMs)} ms`);
+  t.true(elapsedMs >= 290 && elapsedMs < 300 + lateMs + MARGIN_MS, `ended after ${Math.round(elapsedMs)} ms (a plain timer was ${Math.round(lateMs)} ms late)`);
   t.is(timers(), before, 'no timer left');
   t.is(getEventListeners(signal, 'abort').length, 0, 'no listener left on the signal');
   const passed = await execProbe.check({ probe: 'test', options: options({ command: ['true'] }).options, signal, timeoutMs: 10_000, log: silentLogger });

@@ -6,6 +6,7 @@ import { createLogger, silentLogger } from '../../src/log/createLogger.ts';
 import type { LogRecord, Logger } from '../../src/log/Logger.ts';
 import type { CheckResult, RawCriterion } from '../../src/probe-api/types.ts';
 import { closedPort, selfSigned, startServer, type TestServer } from '../helpers/httpServers.ts';
+import { referenceTimer } from '../helpers/referenceTimer.ts';
 
 /**
  * Real servers on 127.0.0.1, no mocks. Deadlines are asserted with a generous upper bound (the
@@ -207,10 +208,12 @@ test('head and options requests work', async (t) => {
 
 test('a server that never answers times out at the deadline', async (t) => {
   const server = await serve(t, () => {});
+  const late = referenceTimer(300);
   const { result, elapsedMs } = await run(options({ url: server.origin, timeout: 0.3 }), { timeoutMs: 300 });
+  const lateMs = await late();
   t.deepEqual(result, { ok: false, reason: 'timeout after 0.3 s' });
   t.true(elapsedMs >= 290, `stopped early: ${elapsedMs} ms`);
-  t.true(elapsedMs < 300 + MARGIN_MS, `stopped late: ${elapsedMs} ms`);
+  t.true(elapsedMs < 300 + lateMs + MARGIN_MS, `stopped late: ${elapsedMs} ms (a plain timer was ${lateMs} ms late)`);
 });
 
 test('a body trickling past the deadline times out at the deadline', async (t) => {
@@ -220,9 +223,11 @@ test('a body trickling past the deadline times out at the deadline', async (t) =
     const trickle = setInterval(() => res.write('x'), 50);
     res.on('close', () => clearInterval(trickle));
   });
+  const late = referenceTimer(300);
   const { result, elapsedMs } = await run(options({ url: server.origin, timeout: 0.3 }, status200), { timeoutMs: 300 });
+  const lateMs = await late();
   t.deepEqual(result, { ok: false, reason: 'timeout after 0.3 s' });
-  t.true(elapsedMs < 300 + MARGIN_MS, `stopped late: ${elapsedMs} ms`);
+  t.true(elapsedMs < 300 + lateMs + MARGIN_MS, `stopped late: ${elapsedMs} ms (a plain timer was ${lateMs} ms late)`);
 });
 
 test("the watcher's signal stops the check at once, reported as a timeout", async (t) => {

@@ -53,6 +53,45 @@ test('the flag appears after `fall` failures in a row and goes after `rise` pass
   t.false(existsSync(flag('elastic')));
 });
 
+test('a change of state is announced (onChange) before anything else can read it, and the flag is written after', async (t) => {
+  const folder = path.join(await mkdtemp(path.join(os.tmpdir(), 'deadpool-watcher-')), 'probe-status');
+  const changes: { to: string; flagThere: boolean; stateThen: string | undefined }[] = [];
+  // A reader polling the state as the verdict's periodic look does: never the new state before its announcement.
+  const early: string[] = [];
+  const watcher: Watcher = new Watcher({
+    flags: new FlagStore(folder),
+    log: silentLogger,
+    onChange: (e) => changes.push({ to: e.transition!.to, flagThere: existsSync(path.join(folder, 'db.dead')), stateThen: watcher.snapshot().failing['db']?.state }),
+  });
+  t.teardown(async () => {
+    await watcher.stop();
+    await rm(path.dirname(folder), { recursive: true, force: true });
+  });
+  const probe = controlledModule(pass);
+  await watcher.start([specFor('db', probe.module, { periodMs: 5 })]);
+  let polling = true;
+  const poll = (async () => {
+    while (polling) {
+      const state = watcher.snapshot().failing['db']?.state ?? (watcher.probes.get('db')?.state === 'up' ? 'up' : undefined);
+      const announced = changes.at(-1)?.to;
+      if (state === 'down' && announced !== 'down') early.push('down seen before its announcement');
+      if (state === 'up' && announced !== 'up') early.push('up seen before its announcement');
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  })();
+  for (let round = 0; round < 5; round++) {
+    probe.set(fail('status 500 not in [200]'));
+    await waitFor(() => existsSync(path.join(folder, 'db.dead')), 5000, 'the flag');
+    probe.set(pass);
+    await waitFor(() => !existsSync(path.join(folder, 'db.dead')), 5000, 'the flag removed');
+  }
+  polling = false;
+  await poll;
+  t.deepEqual(early, []);
+  t.is(changes.length, 11, 'pending→up, then down and up five times');
+  t.deepEqual(changes.slice(1).map((c) => [c.to, c.flagThere, c.stateThen]), Array.from({ length: 5 }, () => [['down', false, 'down'], ['up', true, undefined]]).flat(), 'announced with the state already changed, before the flag follows');
+});
+
 test('a failing probe flag is never missing for a reader polling every millisecond', async (t) => {
   const { watcher, flag, checksOf } = await setup(t);
   const probe = controlledModule(fail());
