@@ -131,11 +131,17 @@ test('pending and overdue probes fail with the reason the watcher gives; a probe
   t.is(frozen.body, 'Server: DC-1 reports:\nThe new is DEAD! no result from the watcher for 60 s: stopped, frozen, or unable to write probe-status/\nThe starting is DEAD! no result from the watcher for 60 s: stopped, frozen, or unable to write probe-status/\n');
 });
 
-test('the verdict holds until just before the heartbeat turns stale, then shows an age (never reused)', (t) => {
+test('the verdict holds until just before the heartbeat turns stale, then while the age it shows reads the same', (t) => {
   const fresh = heartbeat(['a'], {}, 1000);
   t.is(verdictExpiry(['a'], state({}), fresh), NOW - 1000 + 6000 - 1);
   t.is(verdictExpiry(['a'], state({ a: 'down' }), fresh), Infinity, 'every enabled probe flagged: time changes nothing');
-  t.is(verdictExpiry(['a'], state({}), heartbeat(['a'], {}, 7000)), -Infinity);
+  // Silent for 7 s: "7 s" until the silence rounds to 8 s, at 7.5 s.
+  t.is(verdictExpiry(['a'], state({}), heartbeat(['a'], {}, 7000)), NOW - 7000 + 7500 - 1);
+  t.is(verdictExpiry(['a'], state({}), heartbeat(['a'], {}, 7499)), NOW - 7499 + 7500 - 1, 'rounded down: holds for 1 ms more');
+  t.is(verdictExpiry(['a'], state({}), heartbeat(['a'], {}, 7500)), NOW - 7500 + 8500 - 1, 'rounded up: holds until 8.5 s');
+  const silent = (agoMs: number) => judge(['a'], state({}), 'DC-1', { ...heartbeat(['a'], {}, 7000), now: NOW - 7000 + agoMs }).body;
+  t.is(silent(7499), silent(7000), 'the text is the same up to its expiry');
+  t.not(silent(7500), silent(7499), 'and changes right after it');
 });
 
 test('a flag wins over freshness: its reason is shown', (t) => {

@@ -58,3 +58,19 @@ test('a flag after a kept verdict changes the answer at once', (t) => {
   t.is(after.status, 503);
   t.deepEqual(after.dead, ['b']);
 });
+
+test('a silent watcher: the 503 is worked out again when the seconds it shows change, not on every request', (t) => {
+  const dc = sources();
+  dc.beat(NOW, NOW + 7000);
+  const first = dc.verdicts();
+  t.is(first.status, 503);
+  t.regex(first.body, /no result from the watcher for 7 s/);
+  dc.beat(NOW, NOW + 7499);
+  t.is(dc.verdicts(), first, 'the same verdict object while it reads "7 s"');
+  dc.beat(NOW, NOW + 7500);
+  const next = dc.verdicts();
+  t.not(next, first);
+  t.regex(next.body, /no result from the watcher for 8 s/);
+  dc.beat(NOW + 8000, NOW + 8000);
+  t.is(dc.verdicts().status, 200, 'a new heartbeat ends it at once');
+});
