@@ -8,7 +8,7 @@ import { startPair, TOKEN } from '../helpers/deadpoolPair.ts';
 import { runDeadpool } from '../helpers/deadpoolProcess.ts';
 import { pngColours } from '../helpers/pngColours.ts';
 import { startToggleBackend } from '../helpers/toggleBackend.ts';
-import { STARTUP_MS, waitFor } from '../helpers/waitFor.ts';
+import { settledWithin, STARTUP_MS, waitFor } from '../helpers/waitFor.ts';
 
 /** Debian's chromium (test/setup.ts installs it); its flags keep it off the closed network. */
 const CHROMIUM = '/usr/bin/chromium';
@@ -63,8 +63,7 @@ const shown = (page: Page): Promise<Shown> => page.evaluate<Shown>(SHOWN);
  * in CI as a bare test timeout), and the wait around it should try again, not hang with it.
  */
 const ATTEMPT_MS = 5_000;
-const within = <T>(call: Promise<T>): Promise<T | undefined> =>
-  Promise.race([call, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), ATTEMPT_MS).unref())]);
+const within = <T>(call: Promise<T>): Promise<T | undefined> => settledWithin(call, ATTEMPT_MS, undefined);
 
 
 test.serial('the status page in a real browser: Basic auth, every state in words, reloads by itself, turns stale when it cannot, no console error', async (t) => {

@@ -25,14 +25,19 @@ export async function waitFor<T>(
 
 const PENDING = Symbol('pending');
 
-async function beforeDeadline<T>(attempt: T | Promise<T>, deadline: number): Promise<T | typeof PENDING> {
-  if (!(attempt instanceof Promise)) return attempt;
+function beforeDeadline<T>(attempt: T | Promise<T>, deadline: number): Promise<T | typeof PENDING> {
+  if (!(attempt instanceof Promise)) return Promise.resolve(attempt);
+  return settledWithin(attempt, Math.max(deadline - Date.now(), 0) + 50, PENDING);
+}
+
+/** `call`'s value, or `otherwise` if it has not settled within `ms` (the call is left to settle on its own). */
+export async function settledWithin<T, U>(call: Promise<T>, ms: number, otherwise: U): Promise<T | U> {
   let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<typeof PENDING>((resolve) => {
-    timer = setTimeout(() => resolve(PENDING), Math.max(deadline - Date.now(), 0) + 50);
+  const expired = new Promise<U>((resolve) => {
+    timer = setTimeout(() => resolve(otherwise), ms);
   });
   try {
-    return await Promise.race([attempt, expired]);
+    return await Promise.race([call, expired]);
   } finally {
     clearTimeout(timer);
   }
