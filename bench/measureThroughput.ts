@@ -1,4 +1,5 @@
 import { alternate } from './alternate.ts';
+import { cpuPlan, pinProcess, unpinProcess } from './pinCpus.ts';
 import { runWrk, type WrkResult } from './runWrk.ts';
 import { median, round } from './stats.ts';
 
@@ -32,6 +33,8 @@ export interface ThroughputResult {
     wrkCpuWithBare?: number;
   }[];
   medianRatio: number;
+  /** The CPUs of each side (pinCpus.ts), or undefined when the run was left to the scheduler. */
+  pinned?: { server: string; load: string };
   medianResponderRps: number;
   medianBareRps: number;
   /** Medians over the rounds of the CPU use (% of one core) of each server and of wrk. */
@@ -48,15 +51,22 @@ export interface ThroughputResult {
  * of a round saw about the same machine) and the median of the ratios reported.
  */
 export async function measureThroughput(options: ThroughputOptions): Promise<ThroughputResult> {
-  const run = (url: string, durationS: number, serverPid: number): Promise<WrkResult> => runWrk({ url, connections: options.connections, durationS, headers: options.headers, serverPid });
-  // JIT warm-up: both servers see some load before anything counts.
-  await run(options.responderUrl, 2, options.responderPid);
-  await run(options.bareUrl, 2, options.barePid);
-  const pairs = await alternate(
-    options.rounds,
-    () => run(options.responderUrl, options.secondsPerRun, options.responderPid),
-    () => run(options.bareUrl, options.secondsPerRun, options.barePid),
-  );
+  const plan = cpuPlan();
+  const pinned = plan !== undefined && pinProcess(options.responderPid, plan.server) && pinProcess(options.barePid, plan.server) ? plan : undefined;
+  const run = (url: string, durationS: number, serverPid: number): Promise<WrkResult> => runWrk({ url, connections: options.connections, durationS, headers: options.headers, serverPid, ...(pinned ? { cpus: pinned.load } : {}) });
+  let pairs: { a: WrkResult; b: WrkResult }[];
+  try {
+    // JIT warm-up: both servers see some load before anything counts.
+    await run(options.responderUrl, 2, options.responderPid);
+    await run(options.bareUrl, 2, options.barePid);
+    pairs = await alternate(
+      options.rounds,
+      () => run(options.responderUrl, options.secondsPerRun, options.responderPid),
+      () => run(options.bareUrl, options.secondsPerRun, options.barePid),
+    );
+  } finally {
+    if (plan) for (const pid of [options.responderPid, options.barePid]) unpinProcess(pid);
+  }
   const rounds = pairs.map(({ a, b }) => ({
     responderRps: round(a.requestsPerS),
     bareRps: round(b.requestsPerS),
@@ -73,6 +83,7 @@ export async function measureThroughput(options: ThroughputOptions): Promise<Thr
     secondsPerRun: options.secondsPerRun,
     rounds,
     medianRatio: round(median(rounds.map((r) => r.ratio)), 3),
+    ...(pinned ? { pinned } : {}),
     medianResponderRps: round(median(rounds.map((r) => r.responderRps))),
     medianBareRps: round(median(rounds.map((r) => r.bareRps))),
     cpu: {

@@ -35,6 +35,7 @@ import { measureWatcherScale, type ScaleResult } from './measureWatcherScale.ts'
 import { readProcStats } from './readProcStats.ts';
 import { startWrk, type WrkResult } from './runWrk.ts';
 import { killAllChildrenNow, stopAllChildren } from './spawnChild.ts';
+import { cpuPlan } from './pinCpus.ts';
 import { startDc } from './startDc.ts';
 import { TOKEN } from './startDeadpool.ts';
 import { median, round } from './stats.ts';
@@ -177,6 +178,8 @@ async function main(): Promise<void> {
   };
   const m = results.machine;
   log(`machine: ${m.cpus} CPUs (${m.cpuModel}), ${m.memoryGb} GB, ${m.kernel}, node ${m.node}, ${m.loadGenerator}, load ${m.loadAverage.join(' ')}`);
+  const cpus = cpuPlan();
+  log(cpus ? `throughput runs: the server under test on CPU ${cpus.server}, wrk on CPU ${cpus.load} (taskset; bench/pinCpus.ts)` : 'throughput runs: not pinned (one CPU, or no taskset)');
   await attempt('rssFloors', async () => {
     results.rssFloors = await measureRssFloors();
     log(`RSS of an idle node: ${results.rssFloors.nodeMb} MB; with tsx loaded: ${results.rssFloors.nodeWithTsxMb} MB`);

@@ -14,6 +14,8 @@ export interface WrkOptions {
   delayMs?: readonly [number, number];
   /** A process whose CPU use over the run (% of one core) to report as `serverCpuPercent`: the server under load. */
   serverPid?: number;
+  /** CPUs wrk may run on (taskset's list, e.g. `1-3`), away from a pinned server: see pinCpus.ts. */
+  cpus?: string;
 }
 
 export interface WrkResult {
@@ -64,7 +66,7 @@ export function startWrk(options: WrkOptions): WrkRun {
     env['WRK_DELAY_MIN_MS'] = String(options.delayMs[0]);
     env['WRK_DELAY_MAX_MS'] = String(options.delayMs[1]);
   }
-  const child = spawnChild('wrk', args, { env });
+  const child = options.cpus === undefined ? spawnChild('wrk', args, { env }) : spawnChild('taskset', ['-c', options.cpus, 'wrk', ...args], { env });
   // CPU of wrk and of the server, from 0.5 s after the start to 0.3 s before the end.
   const usage: { wrk?: number; server?: number } = {};
   let first: { at: number; wrk: ProcStats; server?: ProcStats } | undefined;
