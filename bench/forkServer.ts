@@ -12,9 +12,9 @@ export interface ForkedServer {
 let messageId = 0;
 
 /** Starts one of the bench's child programs (backendServer.ts, bareServer.ts) and waits for its port. */
-export async function forkServer(script: string): Promise<ForkedServer> {
+export async function forkServer(script: string, options: { args?: readonly string[]; nodeArgs?: readonly string[] } = {}): Promise<ForkedServer> {
   const file = fileURLToPath(new URL(script, import.meta.url));
-  const child = spawnChild(process.execPath, ['--import', 'tsx', file], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+  const child = spawnChild(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', file, ...(options.args ?? [])], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${script} did not start: ${child.output}`)), 20_000);
     child.process.on('message', (message: { port?: number }) => {
