@@ -6,7 +6,7 @@
  * sent a few pages, JSON answers and scrapes first. Same handler, same server settings: any
  * difference is the process. docs/architecture.md, "Issue 11: where it stands" (session 10).
  *
- *   npm run build && node --import tsx bench/responderProcessAB.ts [probes]
+ *   npm run build && node --import tsx bench/responderProcessAB.ts [probes] [--no-pages]
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -35,8 +35,8 @@ try {
     if (Date.now() > deadline) throw new Error(`the responder beside the bare server did not answer: ${beside.child.output}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  // What the bench's page section sends it, so that Koa's code has run too.
-  for (let i = 0; i < 20; i++) {
+  // What the bench's page section sends it, so that Koa's code has run too (`--no-pages`: not).
+  for (let i = 0; i < (process.argv.includes('--no-pages') ? 0 : 20); i++) {
     for (const [route, accept] of [['/', '*/*'], ['/__health', 'text/html'], ['/__health', 'application/json'], ['/metrics', '*/*']] as const) {
       await (await fetch(`${origin}${route}`, { headers: { ...auth, accept } })).arrayBuffer();
     }
