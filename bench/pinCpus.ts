@@ -15,21 +15,22 @@ export interface CpuPlan {
   load: string;
 }
 
-let plan: CpuPlan | undefined | null = null;
+let known: { plan: CpuPlan | undefined } | undefined;
 
 export function cpuPlan(): CpuPlan | undefined {
-  if (plan !== null) return plan;
+  known ??= { plan: findPlan() };
+  return known.plan;
+}
+
+function findPlan(): CpuPlan | undefined {
   const cpus = availableParallelism();
-  plan = undefined;
-  if (cpus >= 2) {
-    try {
-      execFileSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' });
-      plan = { server: '0', load: `1-${cpus - 1}` };
-    } catch {
-      plan = undefined;
-    }
+  if (cpus < 2) return undefined;
+  try {
+    execFileSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' });
+    return { server: '0', load: `1-${cpus - 1}` };
+  } catch {
+    return undefined;
   }
-  return plan;
 }
 
 /** Pins every thread of a running process (threads it starts later inherit it); false when it could not. */
