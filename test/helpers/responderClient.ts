@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
 
 export interface Answer {
@@ -5,13 +6,45 @@ export interface Answer {
   body: string;
 }
 
-/** A free TCP port on 127.0.0.1 (bound, then released) for a process under test to listen on. */
+/**
+ * A free TCP port on 127.0.0.1 (bound, then released) for a process under test to listen on,
+ * taken below the kernel's ephemeral range. A port from `listen(0)` is an ephemeral one: between
+ * its release and the listen of the process under test, any outgoing connection of the suite
+ * could take it as its local port, and under the full suite one did (the agent's EADDRINUSE in a
+ * fresh clone, session 10). Below that range only another caller picking the same random port at
+ * the same moment can.
+ */
 export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  const low = 10_000;
+  const high = ephemeralStart() - 1;
+  for (let attempt = 0; attempt < 50 && high > low; attempt++) {
+    const port = low + Math.floor(Math.random() * (high - low + 1));
+    if ((await bindable(port)) !== undefined) return port;
+  }
+  const port = await bindable(0);
+  if (port === undefined) throw new Error('no free TCP port on 127.0.0.1');
   return port;
+}
+
+function ephemeralStart(): number {
+  try {
+    return Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]) || 32_768;
+  } catch {
+    return 32_768;
+  }
+}
+
+/** The port once bound and released, or undefined when it could not be bound. */
+async function bindable(port: number): Promise<number | undefined> {
+  const server = net.createServer();
+  const bound = await new Promise<boolean>((resolve) => {
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => resolve(true));
+  });
+  if (!bound) return undefined;
+  const { port: got } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return got;
 }
 
 /** One GET of `urlPath` with the bearer token; network errors come back as status 0 (responder not up yet). */
