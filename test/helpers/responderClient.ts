@@ -64,10 +64,13 @@ export async function ask(origin: string, token: string, urlPath = '/'): Promise
 export function pollResponder(origin: string, token: string, everyMs = 5, urlPath = '/') {
   const counts = new Map<number, number>();
   let last: Answer = { status: 0, body: '' };
+  let lastSentAt = 0;
   let running = true;
   const loop = (async () => {
     while (running) {
+      const sentAt = Date.now();
       last = await ask(origin, token, urlPath);
+      lastSentAt = sentAt;
       counts.set(last.status, (counts.get(last.status) ?? 0) + 1);
       await new Promise((resolve) => setTimeout(resolve, everyMs));
     }
@@ -75,6 +78,10 @@ export function pollResponder(origin: string, token: string, everyMs = 5, urlPat
   return {
     get last() {
       return last;
+    },
+    /** When the request of `last` was sent (epoch ms): on a loaded machine `last` can be seconds old. */
+    get lastSentAt() {
+      return lastSentAt;
     },
     count: (status: number) => counts.get(status) ?? 0,
     reset: () => counts.clear(),
