@@ -6,7 +6,7 @@
  * sent a few pages, JSON answers and scrapes first. Same handler, same server settings: any
  * difference is the process. docs/architecture.md, "Issue 11: where it stands" (session 10).
  *
- *   npm run build && node --import tsx bench/responderProcessAB.ts [probes] [--no-pages]
+ *   npm run build && node --import tsx bench/responderProcessAB.ts [probes] [--no-pages | --kinds=page,json,metrics,base]
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -35,15 +35,22 @@ try {
     if (Date.now() > deadline) throw new Error(`the responder beside the bare server did not answer: ${beside.child.output}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  // What the bench's page section sends it, so that Koa's code has run too (`--no-pages`: not).
+  // What the bench's page section sends it, so that Koa's code has run too (`--no-pages`: not;
+  // `--kinds page,json,metrics`: only those).
+  const kinds = process.argv.find((a) => a.startsWith('--kinds='))?.slice('--kinds='.length).split(',') ?? ['base', 'page', 'json', 'metrics'];
+  const requests = ([['base', '/', '*/*'], ['page', '/__health', 'text/html'], ['json', '/__health', 'application/json'], ['metrics', '/metrics', '*/*']] as const).filter(([kind]) => kinds.includes(kind));
+  console.log(`before measuring: 20 rounds of ${process.argv.includes('--no-pages') ? 'nothing' : requests.map(([kind]) => kind).join(', ')}`);
   for (let i = 0; i < (process.argv.includes('--no-pages') ? 0 : 20); i++) {
-    for (const [route, accept] of [['/', '*/*'], ['/__health', 'text/html'], ['/__health', 'application/json'], ['/metrics', '*/*']] as const) {
+    for (const [, route, accept] of requests) {
       await (await fetch(`${origin}${route}`, { headers: { ...auth, accept } })).arrayBuffer();
     }
   }
   for (let run = 1; run <= 2; run++) {
     const r = await measureThroughput({ responderUrl: beside.url, bareUrl: alone.url, headers: [], responderPid: beside.child.pid, barePid: alone.child.pid, connections: 32, rounds: 6, secondsPerRun: 3 });
     console.log(`run ${run}: bare node:http beside the responder / alone: ${r.medianRatio} (${r.medianResponderRps} / ${r.medianBareRps} req/s; rounds ${r.rounds.map((x) => x.ratio).join(' ')})${r.pinned ? `; servers on CPU ${r.pinned.server}, wrk on ${r.pinned.load}` : ''}`);
+    // The bench's own measure (section 14's), in the same spell: the responder's fast path in that process against the bare server alone.
+    const f = await measureThroughput({ responderUrl: `${origin}/`, bareUrl: alone.url, headers: [`Authorization: Bearer ${TOKEN}`], responderPid: beside.child.pid, barePid: alone.child.pid, connections: 32, rounds: 6, secondsPerRun: 3 });
+    console.log(`run ${run}: the responder's fast path / bare node:http alone: ${f.medianRatio} (${f.medianResponderRps} / ${f.medianBareRps} req/s; rounds ${f.rounds.map((x) => x.ratio).join(' ')})`);
   }
 } finally {
   await Promise.all([alone.child.stop(), beside.child.stop()]);
