@@ -36,7 +36,7 @@ try {
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   // What the bench's page section sends it, so that Koa's code has run too (`--no-pages`: not;
-  // `--kinds page,json,metrics`: only those).
+  // `--kinds=page,json,metrics`: only those).
   const kinds = process.argv.find((a) => a.startsWith('--kinds='))?.slice('--kinds='.length).split(',') ?? ['base', 'page', 'json', 'metrics'];
   const requests = ([['base', '/', '*/*'], ['page', '/__health', 'text/html'], ['json', '/__health', 'application/json'], ['metrics', '/metrics', '*/*']] as const).filter(([kind]) => kinds.includes(kind));
   console.log(`before measuring: 20 rounds of ${process.argv.includes('--no-pages') ? 'nothing' : requests.map(([kind]) => kind).join(', ')}`);
