@@ -38,18 +38,20 @@ try {
   // What the bench's page section sends it, so that Koa's code has run too (`--no-pages`: not;
   // `--kinds=page,json,metrics`: only those).
   const kinds = process.argv.find((a) => a.startsWith('--kinds='))?.slice('--kinds='.length).split(',') ?? ['base', 'page', 'json', 'metrics'];
-  const requests = ([['base', '/', '*/*'], ['page', '/__health', 'text/html'], ['json', '/__health', 'application/json'], ['metrics', '/metrics', '*/*']] as const).filter(([kind]) => kinds.includes(kind));
-  console.log(`before measuring: 20 rounds of ${process.argv.includes('--no-pages') ? 'nothing' : requests.map(([kind]) => kind).join(', ')}`);
-  for (let i = 0; i < (process.argv.includes('--no-pages') ? 0 : 20); i++) {
+  const all = [['base', '/', '*/*'], ['page', '/__health', 'text/html'], ['json', '/__health', 'application/json'], ['metrics', '/metrics', '*/*']] as const;
+  const requests = process.argv.includes('--no-pages') ? [] : all.filter(([kind]) => kinds.includes(kind));
+  console.log(`before measuring: 20 rounds of ${requests.map(([kind]) => kind).join(', ') || 'nothing'}`);
+  for (let i = 0; i < 20; i++) {
     for (const [, route, accept] of requests) {
       await (await fetch(`${origin}${route}`, { headers: { ...auth, accept } })).arrayBuffer();
     }
   }
+  const same = { bareUrl: alone.url, responderPid: beside.child.pid, barePid: alone.child.pid, connections: 32, rounds: 6, secondsPerRun: 3 };
   for (let run = 1; run <= 2; run++) {
-    const r = await measureThroughput({ responderUrl: beside.url, bareUrl: alone.url, headers: [], responderPid: beside.child.pid, barePid: alone.child.pid, connections: 32, rounds: 6, secondsPerRun: 3 });
+    const r = await measureThroughput({ ...same, responderUrl: beside.url, headers: [] });
     console.log(`run ${run}: bare node:http beside the responder / alone: ${r.medianRatio} (${r.medianResponderRps} / ${r.medianBareRps} req/s; rounds ${r.rounds.map((x) => x.ratio).join(' ')})${r.pinned ? `; servers on CPU ${r.pinned.server}, wrk on ${r.pinned.load}` : ''}`);
     // The bench's own measure (section 14's), in the same spell: the responder's fast path in that process against the bare server alone.
-    const f = await measureThroughput({ responderUrl: `${origin}/`, bareUrl: alone.url, headers: [`Authorization: Bearer ${TOKEN}`], responderPid: beside.child.pid, barePid: alone.child.pid, connections: 32, rounds: 6, secondsPerRun: 3 });
+    const f = await measureThroughput({ ...same, responderUrl: `${origin}/`, headers: [`Authorization: Bearer ${TOKEN}`] });
     console.log(`run ${run}: the responder's fast path / bare node:http alone: ${f.medianRatio} (${f.medianResponderRps} / ${f.medianBareRps} req/s; rounds ${f.rounds.map((x) => x.ratio).join(' ')})`);
   }
 } finally {
