@@ -30,12 +30,14 @@ import { sdNotify, takeNotifySettings } from '../systemd/sdNotify.ts';
 import { ServiceReporter } from '../systemd/ServiceReporter.ts';
 import { spawnNotify } from '../systemd/spawnNotify.ts';
 import { reportAnswer } from '../web/reportAnswer.ts';
+import { keepTickMapAlive } from '../web/keepTickMapAlive.ts';
 
 /** The token of the bundled config.yaml: fine for the README's first curl, never for production. */
 const EXAMPLE_TOKEN = 'change-me';
 
 /** `deadpool web`: answers Cloudflare's monitor from memory, following config.yaml as it changes. */
 export async function webCommand(configFile: string, io: CommandIO): Promise<ExitCode> {
+  void keepTickMapAlive();
   // From systemd, or from `deadpool run` handing its own on; taken out of io.env at once.
   const sockets = takeInheritedSockets(io.env, { pid: process.pid, supervisorPid: supervisorPid(io.env, process.ppid) });
   const systemd = takeNotifySettings(io.env, process.pid);
