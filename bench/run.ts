@@ -128,7 +128,7 @@ interface Results {
   metrics?: { answers: MetricsAnswerCase[]; scrapes: MetricsScrapeCase[] };
   /** Section "page" (issue 11): the HTML status page. */
   /**
-   * `control`: the fast path on the same DC right after the flooded minute, with no page viewer
+   * `control`: the fast path on the 1,000-probe DC right after the flooded minute, with no page viewer
    * and no Prometheus: what the pages and scrapes changed on each side.
    */
   page?: { answers: PageAnswerCase[]; refreshing: PageRefreshingResult[]; control?: { probes: number; throughput: ThroughputResult } };
@@ -425,14 +425,14 @@ async function main(): Promise<void> {
             // alone (what the page costs), then while the fast path is measured.
             const p = PLAN.page;
             for (const withThroughput of [false, true]) {
-              // Issue 11's measure at 1,000 probes: the page refreshing and a Prometheus scraping at 1 s at once.
-              const scraping = probes === 1000;
+              // Issue 11's measure: the page refreshing and a Prometheus scraping at 1 s at once.
+              const scraping = true;
               log(`  ${p.viewers} browsers keeping the page open for ${p.refreshingS} s${scraping ? ', a real Prometheus scraping /metrics every 1 s' : ''}${withThroughput ? `, meanwhile the base URL's throughput: ${PLAN.rounds} alternating rounds of ${PLAN.runS} s per side, ${CONNECTIONS} connections` : ', nothing else'} (${load(`page refreshing ${probes}${withThroughput ? ' with throughput' : ''}`)})`);
               const r = await measurePageRefreshing(dc, withThroughput ? bare : undefined, { viewers: p.viewers, seconds: p.refreshingS, rounds: PLAN.rounds, secondsPerRun: PLAN.runS, connections: CONNECTIONS, scraping });
               page.refreshing.push(r);
               const t = r.throughput;
               log(`    ${r.pages} pages (${r.failedPages} failed), refresh ${r.refreshS} s${r.scrapes ? `, ${r.scrapes.upSamples} good scrapes (last took ${r.scrapes.lastScrapeMs ?? '?'} ms)` : ''}; responder RSS ${r.responderRssMb.before} MB before, ${r.responderRssMb.after} MB after (max ${r.responderRssMb.max})${t ? `; fast path ratio ${t.medianRatio} (${t.medianResponderRps} vs ${t.medianBareRps} req/s; CPU responder ${t.cpu.responder} %, bare ${t.cpu.bare} %), ${t.responderNon2xx} not 2xx` : ''}`);
-              if (withThroughput && scraping) {
+              if (withThroughput && probes === 1000) {
                 log(`  the control: the same throughput right after, with no page viewer and no Prometheus (${load(`page control ${probes}`)})`);
                 const c = await measureThroughput({ responderUrl: `${dc.deadpool.origin}/`, bareUrl: bare.url, headers: AUTH, responderPid: dc.deadpool.web!.pid, barePid: bare.child.pid, connections: CONNECTIONS, rounds: PLAN.rounds, secondsPerRun: PLAN.runS });
                 page.control = { probes, throughput: c };
@@ -599,7 +599,7 @@ function table(r: Results): Row[] {
     rows.push({ measure: `${what}: responder RSS after (before; max)${p.scrapes ? `; good scrapes` : ''}`, value: `${p.responderRssMb.after} MB (${p.responderRssMb.before}; ${p.responderRssMb.max} MB)${p.scrapes ? `; ${p.scrapes.upSamples}` : ''}`, target: judged ? '≤ 80 MB' : '', pass: judged ? p.responderRssMb.after <= 80 && p.failedPages === 0 && (p.scrapes === undefined || p.scrapes.upSamples >= p.seconds * 0.8) : undefined });
     if (t) rows.push({ measure: `${what}: fast path meanwhile (responder / bare node:http)`, value: `${t.medianRatio} (${t.medianResponderRps} / ${t.medianBareRps} req/s)`, target: '≥ 0.8', pass: t.medianRatio >= 0.8 && t.responderNon2xx === 0 });
     const control = r.page?.control;
-    if (t && p.scrapes && control) {
+    if (t && p.scrapes && control?.probes === p.probes) {
       const c = control.throughput;
       const what = `14. ${control.probes.toLocaleString('en')} probes, the control right after: no page viewer, no Prometheus`;
       rows.push({ measure: `${what}: fast path (responder / bare node:http)`, value: `${c.medianRatio} (${c.medianResponderRps} / ${c.medianBareRps} req/s)`, target: '', pass: undefined });
