@@ -126,9 +126,8 @@ interface Results {
   health?: HealthResult;
   agent?: AgentResult;
   metrics?: { answers: MetricsAnswerCase[]; scrapes: MetricsScrapeCase[] };
-  /** Section "page" (issue 11): the HTML status page. */
   /**
-   * `control`: the fast path on the 1,000-probe DC right after the flooded minute, with no page viewer
+   * Section "page" (issue 11): the HTML status page. `control`: the fast path on the 1,000-probe DC right after the flooded minute, with no page viewer
    * and no Prometheus: what the pages and scrapes changed on each side.
    */
   page?: { answers: PageAnswerCase[]; refreshing: PageRefreshingResult[]; control?: { probes: number; throughput: ThroughputResult } };
@@ -426,9 +425,8 @@ async function main(): Promise<void> {
             const p = PLAN.page;
             for (const withThroughput of [false, true]) {
               // Issue 11's measure: the page refreshing and a Prometheus scraping at 1 s at once.
-              const scraping = true;
-              log(`  ${p.viewers} browsers keeping the page open for ${p.refreshingS} s${scraping ? ', a real Prometheus scraping /metrics every 1 s' : ''}${withThroughput ? `, meanwhile the base URL's throughput: ${PLAN.rounds} alternating rounds of ${PLAN.runS} s per side, ${CONNECTIONS} connections` : ', nothing else'} (${load(`page refreshing ${probes}${withThroughput ? ' with throughput' : ''}`)})`);
-              const r = await measurePageRefreshing(dc, withThroughput ? bare : undefined, { viewers: p.viewers, seconds: p.refreshingS, rounds: PLAN.rounds, secondsPerRun: PLAN.runS, connections: CONNECTIONS, scraping });
+              log(`  ${p.viewers} browsers keeping the page open for ${p.refreshingS} s, a real Prometheus scraping /metrics every 1 s${withThroughput ? `, meanwhile the base URL's throughput: ${PLAN.rounds} alternating rounds of ${PLAN.runS} s per side, ${CONNECTIONS} connections` : ', nothing else'} (${load(`page refreshing ${probes}${withThroughput ? ' with throughput' : ''}`)})`);
+              const r = await measurePageRefreshing(dc, withThroughput ? bare : undefined, { viewers: p.viewers, seconds: p.refreshingS, rounds: PLAN.rounds, secondsPerRun: PLAN.runS, connections: CONNECTIONS, scraping: true });
               page.refreshing.push(r);
               const t = r.throughput;
               log(`    ${r.pages} pages (${r.failedPages} failed), refresh ${r.refreshS} s${r.scrapes ? `, ${r.scrapes.upSamples} good scrapes (last took ${r.scrapes.lastScrapeMs ?? '?'} ms)` : ''}; responder RSS ${r.responderRssMb.before} MB before, ${r.responderRssMb.after} MB after (max ${r.responderRssMb.max})${t ? `; fast path ratio ${t.medianRatio} (${t.medianResponderRps} vs ${t.medianBareRps} req/s; CPU responder ${t.cpu.responder} %, bare ${t.cpu.bare} %), ${t.responderNon2xx} not 2xx` : ''}`);

@@ -15,6 +15,8 @@ export interface StartOptions {
   env?: NodeJS.ProcessEnv;
   /** Run as this user (tests running as root use `unprivileged()`, as the README advises for production). */
   user?: { uid: number; gid: number };
+  /** Options for node itself, before the script (e.g. V8 flags). */
+  nodeArgs?: readonly string[];
 }
 
 /** The user to run DeadPool as in tests: `nobody` when the tests run as root (where chmod means nothing), else ourselves. */
@@ -24,7 +26,7 @@ export function unprivileged(): { uid: number; gid: number } | undefined {
 
 /** Starts the real `deadpool` CLI as a child process, collecting its output. */
 export function startDeadpool(args: string[], options: StartOptions = {}): DeadpoolProcess {
-  const child = spawn(process.execPath, [repoPathFor(options.user, 'bin/deadpool.js'), ...args], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), repoPathFor(options.user, 'bin/deadpool.js'), ...args], {
     // A working folder the user can enter: a child it spawns (esbuild, for tsx) must chdir there.
     cwd: options.cwd ?? reachableRoot(options.user),
     env: { ...process.env, ...options.env },
