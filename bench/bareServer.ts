@@ -1,7 +1,9 @@
 /**
  * Child program: the baseline of the throughput ratios, a bare node:http server answering a
- * static 200 "OK" with nothing else to do. Same runtime, same flags and same load generator as
- * the responder it is compared with. With `--beside`, see the end.
+ * static 200 "OK" with nothing else to do. Same runtime and same load generator as the responder
+ * it is compared with; `npm run bench` starts it with Node's default flags (its young generation
+ * is larger than the responder's 2 MB, which if anything favours the baseline), the by-hand
+ * scripts that compare processes with the responder's (NODE_FLAGS.web). With `--beside`, see the end.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';

@@ -3,6 +3,7 @@ import { freePort } from '../test/helpers/responderClient.ts';
 import { alternate } from './alternate.ts';
 import { forkServer } from './forkServer.ts';
 import { hammerAgent, type AgentLoadResult } from './hammerAgent.ts';
+import { cpuPlan, pinProcess, unpinProcess, type CpuPlan } from './pinCpus.ts';
 import { readProcStats } from './readProcStats.ts';
 import { runWrk, type WrkResult } from './runWrk.ts';
 import { startDc, type Dc } from './startDc.ts';
@@ -35,8 +36,19 @@ export interface AgentResult {
   bareCpuUsPerAnswer: number;
   /** CPU (% of a core) each spends with nothing asked. */
   idleCpuPercent: { responder: number; bare: number };
-  /** wrk alone against wrk with the agent asked `steadyRatePerS` times a second. */
-  steady: { rounds: { responderAloneRps: number; responderWithAgentRps: number; ratio: number; agent: AgentLoadResult }[]; medianRatio: number; medianAgentP99Ms: number };
+  /**
+   * wrk alone against wrk with the agent asked `steadyRatePerS` times a second; the control: the
+   * same for bare node:http while a bare line server is asked; `agentCost`: the first ratio over
+   * the second.
+   */
+  steady: {
+    rounds: { responderAloneRps: number; responderWithAgentRps: number; ratio: number; agent: AgentLoadResult }[];
+    medianRatio: number;
+    controlRatios: number[];
+    controlRatio: number;
+    agentCost: number;
+    medianAgentP99Ms: number;
+  };
   rounds: { responderAloneRps: number; responderWithAgentRps: number; ratio: number; agent: AgentLoadResult; responderCpuWithAgent?: number }[];
   /** Responder requests/s while the agent is hammered ÷ without: what the agent costs the Cloudflare answers. */
   medianRatio: number;
@@ -73,11 +85,18 @@ export async function measureAgent(plan: AgentPlan, log: (line: string) => void)
   const agentPort = await freePort();
   const dc: Dc = await startDc({ sections: `Agent: { host: 127.0.0.1, port: ${agentPort}, weight: 100 }\n` });
   let haproxy: Haproxy | undefined;
+  let pinned: CpuPlan | undefined;
   try {
     const responderUrl = `${dc.deadpool.origin}/`;
     const webPid = dc.deadpool.web!.pid;
     const headers = [`Authorization: Bearer ${TOKEN}`];
+    // Pinned as measureThroughput pins (pinCpus.ts): the responder and the bare line server on the
+    // server's CPU; wrk, and this process, which asks the agent, on the others.
+    pinned = cpuPlan();
+    if (pinned && !(pinProcess(webPid, pinned.server) && pinProcess(process.pid, pinned.load))) pinned = undefined;
+    const onLoadCpus = pinned ? { cpus: pinned.load } : {};
     const bare = await forkServer('bareLineServer.ts');
+    if (pinned) pinProcess(bare.child.pid, pinned.server);
     // What each process spends doing nothing (the responder polls its folder and marks): taken off its CPU per answer.
     const idleRate = async (pid: number): Promise<number> => {
       const before = readProcStats(pid).cpuSeconds;
@@ -96,13 +115,18 @@ export async function measureAgent(plan: AgentPlan, log: (line: string) => void)
       const spent = readProcStats(pid).cpuSeconds - before - idle.get(pid)! * load.seconds;
       return { load, cpuUsPerAnswer: round((Math.max(0, spent) * 1e6) / Math.max(1, load.answers), 1) };
     };
+    // The bare line server stays up for the steady part's control, below.
+    const bareHttp = await forkServer('bareServer.ts');
+    if (pinned) pinProcess(bareHttp.child.pid, pinned.server);
+    const stopBare = (): Promise<unknown> => Promise.all([bare.child.stop(), bareHttp.child.stop()]);
     let againstBare;
     try {
       await hammerAgent(agentPort, plan.agentConcurrency, 1000);
       await hammerAgent(bare.port, plan.agentConcurrency, 1000);
       againstBare = await alternate(plan.rounds, () => flood(agentPort, webPid), () => flood(bare.port, bare.child.pid));
-    } finally {
-      await bare.child.stop();
+    } catch (error) {
+      await stopBare();
+      throw error;
     }
     const vsBare = againstBare.map(({ a, b }) => ({ agentPerS: a.load.answersPerS, barePerS: b.load.answersPerS, ratio: round(a.load.answersPerS / b.load.answersPerS, 3), agentCpuUsPerAnswer: a.cpuUsPerAnswer, bareCpuUsPerAnswer: b.cpuUsPerAnswer }));
     for (const r of vsBare) log(`  agent alone vs a bare node:net server: ${r.agentPerS} vs ${r.barePerS} answers/s (${r.ratio}); CPU per answer ${r.agentCpuUsPerAnswer} vs ${r.bareCpuUsPerAnswer} µs`);
@@ -112,12 +136,12 @@ export async function measureAgent(plan: AgentPlan, log: (line: string) => void)
     const bareCpuUsPerAnswer = round(median(vsBare.map((r) => r.bareCpuUsPerAnswer)), 1);
     const bareRatio = round(median(vsBare.map((r) => r.ratio)), 3);
     const idleCpuPercent = { responder: round(idle.get(webPid)! * 100, 1), bare: round(idle.get(bare.child.pid)! * 100, 1) };
-    await runWrk({ url: responderUrl, connections: plan.wrkConnections, durationS: 2, headers });
+    await runWrk({ url: responderUrl, connections: plan.wrkConnections, durationS: 2, headers, ...onLoadCpus });
     const pairs = await alternate<{ wrk: WrkResult; agent: AgentLoadResult | undefined }>(
       plan.rounds,
-      async () => ({ wrk: await runWrk({ url: responderUrl, connections: plan.wrkConnections, durationS: plan.runS, headers, serverPid: webPid }), agent: undefined }),
+      async () => ({ wrk: await runWrk({ url: responderUrl, connections: plan.wrkConnections, durationS: plan.runS, headers, serverPid: webPid, ...onLoadCpus }), agent: undefined }),
       async () => {
-        const wrk = runWrk({ url: responderUrl, connections: plan.wrkConnections, durationS: plan.runS, headers, serverPid: webPid });
+        const wrk = runWrk({ url: responderUrl, connections: plan.wrkConnections, durationS: plan.runS, headers, serverPid: webPid, ...onLoadCpus });
         const agent = await hammerAgent(agentPort, plan.agentConcurrency, plan.runS * 1000);
         return { wrk: await wrk, agent };
       },
@@ -132,9 +156,9 @@ export async function measureAgent(plan: AgentPlan, log: (line: string) => void)
     for (const r of rounds) log(`  round: responder ${r.responderAloneRps} → ${r.responderWithAgentRps} req/s (${r.ratio}) with the agent at ${r.agent.answersPerS} answers/s, p99 ${r.agent.p99Ms} ms`);
     const steadyPairs = await alternate<{ wrk: WrkResult; agent: AgentLoadResult | undefined }>(
       plan.rounds,
-      async () => ({ wrk: await runWrk({ url: responderUrl, connections: plan.wrkConnections, durationS: plan.runS, headers }), agent: undefined }),
+      async () => ({ wrk: await runWrk({ url: responderUrl, connections: plan.wrkConnections, durationS: plan.runS, headers, ...onLoadCpus }), agent: undefined }),
       async () => {
-        const wrk = runWrk({ url: responderUrl, connections: plan.wrkConnections, durationS: plan.runS, headers });
+        const wrk = runWrk({ url: responderUrl, connections: plan.wrkConnections, durationS: plan.runS, headers, ...onLoadCpus });
         const agent = await hammerAgent(agentPort, plan.agentConcurrency, plan.runS * 1000, plan.steadyRatePerS);
         return { wrk: await wrk, agent };
       },
@@ -146,7 +170,30 @@ export async function measureAgent(plan: AgentPlan, log: (line: string) => void)
       agent: b.agent!,
     }));
     for (const r of steadyRounds) log(`  steady round: responder ${r.responderAloneRps} → ${r.responderWithAgentRps} req/s (${r.ratio}) with the agent at ${r.agent.answersPerS} answers/s, p99 ${r.agent.p99Ms} ms`);
-    const steady = { rounds: steadyRounds, medianRatio: round(median(steadyRounds.map((r) => r.ratio)), 3), medianAgentP99Ms: round(median(steadyRounds.map((r) => r.agent.p99Ms)), 2) };
+    // The same load on bare node:http beside the bare line server: the connections asked at 100/s
+    // cost a flooded server here whoever answers them. By hand, a bare node:http server flooded
+    // from CPU 1 did 0.63-0.67 of its requests/s while another process on CPU 1 was asked 100
+    // times a second by a third (BENCHMARKS.md, "Session 12"). The agent's own cost is the
+    // responder's ratio over this one.
+    let controlPairs;
+    try {
+      controlPairs = await alternate(
+        plan.rounds,
+        () => runWrk({ url: bareHttp.url, connections: plan.wrkConnections, durationS: plan.runS, headers, ...onLoadCpus }),
+        async () => {
+          const wrk = runWrk({ url: bareHttp.url, connections: plan.wrkConnections, durationS: plan.runS, headers, ...onLoadCpus });
+          await hammerAgent(bare.port, plan.agentConcurrency, plan.runS * 1000, plan.steadyRatePerS);
+          return wrk;
+        },
+      );
+    } finally {
+      await stopBare();
+    }
+    const controlRatios = controlPairs.map(({ a, b }) => round(b.requestsPerS / a.requestsPerS, 3));
+    log(`  the same for bare node:http, a bare line server asked: ${controlPairs.map(({ a, b }, i) => `${round(a.requestsPerS)} → ${round(b.requestsPerS)} (${controlRatios[i]})`).join(', ')} req/s`);
+    const medianRatio = round(median(steadyRounds.map((r) => r.ratio)), 3);
+    const controlRatio = round(median(controlRatios), 3);
+    const steady = { rounds: steadyRounds, medianRatio, controlRatios, controlRatio, agentCost: round(medianRatio / controlRatio, 3), medianAgentP99Ms: round(median(steadyRounds.map((r) => r.agent.p99Ms)), 2) };
     const responderNon2xx = [...pairs, ...steadyPairs].reduce((sum, { a, b }) => sum + a.wrk.statusErrors + b.wrk.statusErrors, 0);
 
     haproxy = await startHaproxy({ dir: dc.deadpool.dir, backendPort: dc.backend.port, agentPort, agentInterMs: plan.agentInterMs });
@@ -204,6 +251,7 @@ export async function measureAgent(plan: AgentPlan, log: (line: string) => void)
       },
     };
   } finally {
+    if (pinned) for (const pid of [dc.deadpool.web!.pid, process.pid]) unpinProcess(pid);
     await haproxy?.stop();
     await dc.stop();
   }
