@@ -74,22 +74,22 @@ export interface PageRefreshingResult {
   responderRssMb: { before: number; after: number; max: number };
   /** The Cloudflare fast path (base URL, 32 connections) against bare node:http while the pages refresh; undefined: the pages alone. */
   throughput: ThroughputResult | undefined;
-  /** A real Prometheus scraping `/metrics` every second meanwhile: its good scrapes; undefined: none. */
-  scrapes: { upSamples: number; lastScrapeMs: number | undefined } | undefined;
+  /** The real Prometheus scraping `/metrics` every second meanwhile: its good scrapes. */
+  scrapes: { upSamples: number; lastScrapeMs: number | undefined };
 }
 
 /**
  * People keeping the page open: `viewers` browsers, each reloading it when its meta refresh says
- * (5 s with the default stale_grace), for `seconds` or longer, with `scraping` a real Prometheus
- * scraping `/metrics` every second as well (issue 11's measure); meanwhile the fast path's
+ * (5 s with the default stale_grace), for `seconds` or longer, with a real Prometheus scraping
+ * `/metrics` every second as well (issue 11's measure); meanwhile the fast path's
  * throughput against bare node:http, as in section 1. The responder's RSS before, after and at its
  * highest (sampled every second).
  */
-export async function measurePageRefreshing(dc: HealthDc, bare: ForkedServer | undefined, options: { viewers: number; seconds: number; rounds: number; secondsPerRun: number; connections: number; scraping: boolean }): Promise<PageRefreshingResult> {
+export async function measurePageRefreshing(dc: HealthDc, bare: ForkedServer | undefined, options: { viewers: number; seconds: number; rounds: number; secondsPerRun: number; connections: number }): Promise<PageRefreshingResult> {
   const { deadpool } = dc;
   const webPid = deadpool.web!.pid;
   const before = round(readProcStats(webPid).rssMb, 1);
-  const prometheus = options.scraping ? await startPrometheus(dc) : undefined;
+  const prometheus = await startPrometheus(dc);
   const started = performance.now();
   let max = before;
   let pages = 0;
@@ -123,10 +123,10 @@ export async function measurePageRefreshing(dc: HealthDc, bare: ForkedServer | u
     }).finally(() => (measuring = false));
     await Promise.all(viewers);
     const after = round(readProcStats(webPid).rssMb, 1);
-    const scrapes = await prometheus?.scrapes((performance.now() - started) / 1000);
+    const scrapes = await prometheus.scrapes((performance.now() - started) / 1000);
     return { probes: dc.probes, viewers: options.viewers, refreshS, seconds: options.seconds, pages, failedPages, responderRssMb: { before, after, max: round(Math.max(max, after), 1) }, throughput, scrapes };
   } finally {
     clearInterval(sampler);
-    await prometheus?.stop();
+    await prometheus.stop();
   }
 }
